@@ -1,0 +1,42 @@
+# newsetl — the two everyday commands are `make run` and `make test`.
+# Both create .venv on first use and install the pinned environment from requirements.lock;
+# the stamp file makes a second call install nothing unless the lock or pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+STAMP  := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.9
+
+.PHONY: install test lint typecheck pytest lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	@touch $(STAMP)
+
+## make test: ruff, mypy and the whole pytest suite (offline; starts its own servers).
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make lock: re-resolve requirements.lock after changing dependencies in pyproject.toml.
+lock:
+	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet uv==$(UV_VERSION); }
+	$(UV) pip compile --python-version 3.11 pyproject.toml --extra dev --no-header --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

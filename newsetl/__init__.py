@@ -1,0 +1,1 @@
+"""newsetl's command-line interface: thin wiring over scrapers/, transforms/ and warehouse/."""

@@ -1,0 +1,1 @@
+"""Fetching: discovery, Scrapy spiders, the raw WARC archive and offline replay."""

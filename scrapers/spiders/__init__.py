@@ -1,0 +1,1 @@
+"""newsetl spiders: thin discovery and requests; extraction lives in scrapers/parsers."""

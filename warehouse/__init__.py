@@ -1,0 +1,1 @@
+"""The SQL warehouse: models, Alembic migrations, the loader and the analyst views."""
