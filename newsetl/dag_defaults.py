@@ -1,0 +1,58 @@
+"""Defaults shared by the DAG files in dags/ (kept in the package so every Airflow process can import it).
+
+Kept tiny and free of heavy imports: the DAG processor imports it every time it parses a DAG file.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+OWNER = "newsetl"
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    # Network fetches and warehouse locks fail transiently; back off 1, 2, 4... minutes up to 30.
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+# Tasks that do no network work should never take long; a hang means a bug, so fail it early.
+SHORT_TIMEOUT = timedelta(minutes=10)
+CRAWL_TIMEOUT = timedelta(minutes=50)
+BACKFILL_CRAWL_TIMEOUT = timedelta(hours=6)
+
+START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+# The warehouse's articles table as an Airflow Asset: the load tasks publish it, the export DAG follows it.
+ARTICLES_ASSET_NAME = "newsetl_articles"
+ARTICLES_ASSET_URI = "newsetl://warehouse/articles"
+
+
+def articles_asset() -> Any:
+    from airflow.sdk import Asset
+
+    return Asset(name=ARTICLES_ASSET_NAME, uri=ARTICLES_ASSET_URI, group="newsetl")
+
+
+def enabled_sources() -> list[str]:
+    """Keys of the enabled sources in seeds/sources.yaml (a small local YAML file: fine at parse time)."""
+    from transforms.sources import load_sources
+
+    return [key for key, source in load_sources().items() if source.enabled]
+
+
+def all_sources() -> list[str]:
+    from transforms.sources import load_sources
+
+    return sorted(load_sources())
+
+
+def source_editions() -> list[str]:
+    """Every edition key of every source, for the trigger forms' choice lists."""
+    from transforms.sources import load_sources
+
+    return sorted({edition for source in load_sources().values() for edition in source.editions})

@@ -1,0 +1,196 @@
+"""The ingest pipeline's steps as plain functions: crawl -> transform -> load -> check.
+
+The Airflow DAGs (dags/) and ``newsetl ingest`` both call these, so a run by hand and a scheduled run do
+exactly the same work. Each step takes the run's :class:`RunPlan` (where its files live) and returns what the
+next step needs; only URLs and small dicts cross between steps, never payloads. Heavy libraries (Scrapy,
+pandas, SQLAlchemy) are imported inside the functions so that importing this module from a DAG file is cheap.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from transforms import storage
+from transforms.settings import Settings
+
+LogFn = Callable[[str], None]
+
+
+class QualityCheckFailed(RuntimeError):
+    """The data-quality checks of a run found problems; the message lists every one of them."""
+
+    def __init__(self, run_id: str, failures: Sequence[str]) -> None:
+        self.run_id = run_id
+        self.failures = list(failures)
+        listed = "\n".join(f"  - {failure}" for failure in self.failures)
+        super().__init__(f"data-quality checks failed for run {run_id!r}:\n{listed}")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One source's run: its id (also the crawl_runs key) and the folders its files go to."""
+
+    source: str
+    run_id: str
+    raw_url: str
+    staged_url: str
+
+    @classmethod
+    def make(cls, source: str, run_id: str, settings: Settings) -> RunPlan:
+        root = absolute_data_root(settings)
+        safe = storage.safe_run_id(run_id)
+        return cls(
+            source=source,
+            run_id=safe,
+            raw_url=storage.raw_dir(root, source, safe),
+            staged_url=storage.staged_dir(root, source, safe),
+        )
+
+
+def absolute_data_root(settings: Settings) -> str:
+    """The data root as an absolute path (or unchanged object-store URL).
+
+    Airflow runs tasks in processes whose working directory is not necessarily the project, so a relative
+    local root is pinned down once, here, rather than resolved differently by each step.
+    """
+    if not settings.data_root_is_local:
+        return settings.data_root.rstrip("/")
+    return str(Path(settings.data_root.removeprefix("file://")).resolve())
+
+
+def warehouse_url(settings: Settings) -> str:
+    if settings.warehouse_url:
+        return settings.warehouse_url
+    return f"sqlite:///{Path(absolute_data_root(settings)) / 'warehouse.sqlite'}"
+
+
+def crawl(
+    plan: RunPlan,
+    settings: Settings,
+    *,
+    editions: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    incremental: bool = True,
+    log: LogFn = print,
+) -> dict[str, Any]:
+    """Run the source's spider into ``plan.raw_url``; returns the crawl's figures as a JSON-ready dict.
+
+    With ``incremental`` the spider gets the warehouse's known URLs and their modification times, so pages
+    that have not changed since they were loaded are skipped as ``known_unchanged`` instead of re-fetched.
+    """
+    from scrapers.crawl import run_crawl
+
+    with tempfile.TemporaryDirectory(prefix="newsetl-known-") as tmp:
+        known_path: Path | None = None
+        if incremental:
+            from warehouse.known import write_known_urls
+
+            known_path = Path(tmp) / "known.tsv"
+            write_known_urls(warehouse_url(settings), plan.source, known_path)
+        result = run_crawl(
+            plan.source,
+            plan.raw_url,
+            editions=list(editions) if editions else None,
+            since=since,
+            until=until,
+            mirror=settings.mirror or None,
+            known_path=known_path,
+            settings=settings,
+            log=log,
+        )
+    return _jsonable(result)
+
+
+def transform(plan: RunPlan) -> dict[str, Any]:
+    """Validate and normalise the raw items into ``plan.staged_url``; returns the stage's figures."""
+    from transforms.stage import stage_run
+
+    return _jsonable(stage_run(plan.raw_url, plan.staged_url, run_id=plan.run_id))
+
+
+def load(
+    plan: RunPlan,
+    settings: Settings,
+    *,
+    dag_run_id: str | None,
+    started_at: datetime,
+) -> dict[str, int]:
+    """Upsert the staged records, quarantine the rejects and record the crawl run; returns its counts."""
+    from warehouse.load import RunInfo, load_staged
+
+    run = RunInfo(run_id=plan.run_id, source=plan.source, dag_run_id=dag_run_id, started_at=started_at)
+    result = load_staged(plan.staged_url, engine_url=warehouse_url(settings), run=run)
+    return {str(key): int(value) for key, value in dict(result.counts).items()}
+
+
+def check(plan: RunPlan, settings: Settings) -> None:
+    """Run the data-quality checks on the loaded run; raises :class:`QualityCheckFailed` listing failures."""
+    from warehouse.checks import run_checks
+
+    failures = run_checks(warehouse_url(settings), plan.run_id)
+    if failures:
+        raise QualityCheckFailed(plan.run_id, failures)
+
+
+def _jsonable(result: Any) -> dict[str, Any]:
+    """A step's result dataclass as a dict of JSON-friendly values (for XCom and the CLI summary)."""
+    from dataclasses import asdict, is_dataclass
+
+    data = asdict(result) if is_dataclass(result) and not isinstance(result, type) else dict(vars(result))
+    return {key: _plain(value) for key, value in data.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class MonthWindow:
+    """One calendar month of a date range, clipped to the range: what one backfill task crawls."""
+
+    label: str  # YYYY-MM
+    since: date
+    until: date
+
+    def to_dict(self) -> dict[str, str]:
+        return {"label": self.label, "since": self.since.isoformat(), "until": self.until.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> MonthWindow:
+        return cls(data["label"], date.fromisoformat(data["since"]), date.fromisoformat(data["until"]))
+
+
+def month_windows(start: date, end: date) -> list[MonthWindow]:
+    """Split the inclusive range ``start``..``end`` into calendar months (first and last clipped)."""
+    if end < start:
+        raise ValueError(f"end date {end.isoformat()} is before start date {start.isoformat()}")
+    windows: list[MonthWindow] = []
+    first = start
+    while first <= end:
+        next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        last = min(end, next_month - timedelta(days=1))
+        windows.append(MonthWindow(f"{first.year:04d}-{first.month:02d}", first, last))
+        first = next_month
+    return windows
+
+
+def parse_day(value: str, name: str) -> date:
+    """A YYYY-MM-DD date from a form or the command line; the error names the field."""
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: expected a date as YYYY-MM-DD") from None
