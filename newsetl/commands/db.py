@@ -1,0 +1,120 @@
+"""``newsetl db``: migrate the warehouse and manage its analyst roles."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "db",
+        help="migrate the warehouse (upgrade, downgrade, current), grant analyst access, search articles",
+        description="The warehouse schema, changed only through Alembic migrations. The warehouse is "
+        "NEWSETL_WAREHOUSE_URL, by default the SQLite file warehouse.sqlite under NEWSETL_DATA_ROOT.",
+    )
+    parser.add_argument("--url", help="warehouse URL (default: from NEWSETL_* settings)")
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+
+    upgrade = actions.add_parser("upgrade", help="migrate to a revision (default: the latest)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(handler=_upgrade)
+
+    downgrade = actions.add_parser("downgrade", help="migrate down to REV ('base' removes everything)")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(handler=_downgrade)
+
+    current = actions.add_parser("current", help="print the revision the warehouse is at")
+    current.set_defaults(handler=_current)
+
+    grant = actions.add_parser(
+        "grant-analyst",
+        help="PostgreSQL: create or refresh a read-only role NAME that can read every table and view",
+    )
+    grant.add_argument("name", help="role name (letters, digits, underscore)")
+    grant.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="set the role's login password from this environment variable (never from the command line)",
+    )
+    grant.set_defaults(handler=_grant_analyst)
+
+    search = actions.add_parser("search", help="full-text search over headlines and bodies")
+    search.add_argument("query", help="words that must all occur, e.g. 'NATO ammunition'")
+    search.add_argument("--limit", type=int, default=20)
+    search.set_defaults(handler=_search)
+
+
+def _url(args: argparse.Namespace) -> str:
+    from transforms.settings import Settings
+
+    return args.url or Settings.from_env().resolved_warehouse_url()
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from warehouse import migrate
+
+    url = _url(args)
+    migrate.upgrade(url, args.revision)
+    print(f"warehouse at revision {migrate.current(url)}")
+    return 0
+
+
+def _downgrade(args: argparse.Namespace) -> int:
+    from warehouse import migrate
+
+    url = _url(args)
+    migrate.downgrade(url, args.revision)
+    print(f"warehouse at revision {migrate.current(url) or 'base (empty)'}")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    from warehouse import migrate
+
+    revision = migrate.current(_url(args))
+    head = migrate.head()
+    if revision is None:
+        print(f"not migrated (latest revision is {head}); run: newsetl db upgrade")
+        return 1
+    print(f"{revision} (head)" if revision == head else f"{revision} (latest is {head})")
+    return 0
+
+
+def _grant_analyst(args: argparse.Namespace) -> int:
+    import os
+
+    from warehouse.roles import grant_analyst
+
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            print(f"environment variable {args.password_env} is empty or unset", file=sys.stderr)
+            return 2
+    try:
+        granted = grant_analyst(_url(args), args.name, password=password)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"role {args.name} can read {len(granted)} tables and views, and change nothing")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from warehouse.engine import make_engine
+    from warehouse.search import search_articles
+
+    engine = make_engine(_url(args))
+    try:
+        hits = search_articles(engine, args.query, limit=args.limit)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    for hit in hits:
+        published = hit.published_at.date().isoformat() if hit.published_at else "          "
+        print(f"{published}  {hit.headline}\n            {hit.url}")
+    return 0 if hits else 1

@@ -1,0 +1,165 @@
+"""The warehouse tables as typed SQLAlchemy 2 models.
+
+The schema is changed only through Alembic migrations (``warehouse/migrations``); a test compares these
+models with the migrated database and fails when they drift apart. Analyst views and the full-text index
+are engine-specific SQL and live in the migrations only (see docs/warehouse.md). Timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from warehouse.types import UTCDateTime
+
+# Named constraints make migrations reproducible on both engines (and let downgrades drop them by name).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Also used by the loader's checks, so that an over-long value is quarantined rather than failing the batch.
+URL_MAX = 2048
+KEY_MAX = 64
+HEADLINE_MAX = 1000
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SourceRow(Base):
+    """One row per source in seeds/sources.yaml that has been loaded."""
+
+    __tablename__ = "sources"
+
+    source: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    base_url: Mapped[str | None] = mapped_column(Text)
+
+
+class CrawlRun(Base):
+    """One row per crawl run (one source, one run id), with the outcome of every discovered URL counted."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "discovered = inserted + updated + unchanged + quarantined + skipped + failed",
+            name="counts_add_up",
+        ),
+        CheckConstraint("status IN ('loading', 'loaded')", name="status"),
+        Index(None, "source", "started_at"),
+    )
+
+    run_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.source"))
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    discovered: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Article(Base):
+    """One row per canonical URL, holding its latest content."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint("word_count >= 0", name="word_count"),
+        CheckConstraint("current_version >= 1", name="current_version"),
+        CheckConstraint("url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"),
+        Index(None, "source", "published_at"),
+        Index(None, "published_at"),
+    )
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(URL_MAX), unique=True)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.source"))
+    edition: Mapped[str] = mapped_column(String(KEY_MAX))
+    language: Mapped[str] = mapped_column(String(KEY_MAX))
+    section: Mapped[str | None] = mapped_column(String(KEY_MAX))
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
+    authors: Mapped[str] = mapped_column(Text)  # JSON array of names, page order
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    collected_on: Mapped[date] = mapped_column(Date)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body_text: Mapped[str] = mapped_column(Text)
+    seed_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    word_count: Mapped[int] = mapped_column(Integer)
+    current_version: Mapped[int] = mapped_column(Integer)
+    parser: Mapped[str] = mapped_column(String(KEY_MAX * 2))
+    last_run_id: Mapped[str] = mapped_column(ForeignKey("crawl_runs.run_id"))
+
+
+class ArticleVersion(Base):
+    """Every distinct content an article has had, numbered from 1, with when and in which run it was seen."""
+
+    __tablename__ = "article_versions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
+    authors: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(Text)  # JSON array, as the tags of that content
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    body_text: Mapped[str] = mapped_column(Text)
+    seed_text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    run_id: Mapped[str] = mapped_column(ForeignKey("crawl_runs.run_id"), index=True)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    tag_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(HEADLINE_MAX), unique=True)
+
+
+class ArticleTag(Base):
+    """The tags of an article's latest content."""
+
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.tag_id"), primary_key=True, index=True)
+
+
+class Quarantine(Base):
+    """A rejected page or record, kept with why it was rejected and what it was."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("run_id", "url", "stage", "reason"),)
+
+    quarantine_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("crawl_runs.run_id"))
+    url: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(KEY_MAX))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
