@@ -32,7 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
         module.register(subparsers)
+    _describe_from_help(parser)
     return parser
+
+
+def _describe_from_help(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub-)subcommand without a description its one-line help as description.
+
+    argparse shows ``help=`` only in the parent's listing; without this, ``newsetl db upgrade --help``
+    would print a bare usage line instead of saying what the command does.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, subparser in action.choices.items():
+                if not subparser.description and helps.get(name):
+                    subparser.description = helps[name]
+                _describe_from_help(subparser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

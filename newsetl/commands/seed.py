@@ -1,0 +1,120 @@
+"""``newsetl seed``: check and show seed-format documents (the format is in docs/seed-format.md).
+
+Each action is one ``_add_<action>(actions)`` function listed in ``ACTIONS``; another action on seed
+files (an import into the warehouse, an export from it) is one more such function and one more entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = (
+    "Seed files hold one article each in the seed format: the collected date, headline, source label, "
+    "body blocks and canonical URL as plain UTF-8 text (see docs/seed-format.md)."
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "seed",
+        help="check seed-format files and show them as JSON",
+        description=DESCRIPTION,
+    )
+    actions = parser.add_subparsers(dest="seed_command", metavar="ACTION", required=True)
+    for add_action in ACTIONS:
+        add_action(actions)
+
+
+def _add_check(actions: Any) -> None:
+    check = actions.add_parser(
+        "check",
+        help="validate seed files",
+        description="Validate each FILE against the seed format. Prints 'FILE: OK' for a good file and "
+        "'FILE:LINE: message' on stderr for the first error in a bad one; exits 1 if any file is bad.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", type=Path, help="seed file(s), e.g. seeds/*.txt")
+    check.set_defaults(handler=_check)
+
+
+def _add_show(actions: Any) -> None:
+    show = actions.add_parser(
+        "show",
+        help="print a seed file as JSON",
+        description="Parse FILE and print the document as JSON (UTF-8, not ASCII-escaped): collected_on, "
+        "headline, source_label, blocks (paragraph, heading or list) and url. A malformed file is "
+        "reported as 'FILE:LINE: message' on stderr with exit status 1.",
+    )
+    show.add_argument("file", metavar="FILE", type=Path, help="a seed file")
+    show.set_defaults(handler=_show)
+
+
+# The actions of ``newsetl seed``, in the order they are listed in its help.
+ACTIONS: tuple[Callable[[Any], None], ...] = (_add_check, _add_show)
+
+
+class _BadFile(Exception):
+    """A seed file that cannot be read or parsed; ``str()`` is the ``file:line: message`` report."""
+
+
+def _load(path: Path) -> Any:
+    """The parsed SeedDocument of ``path``, or ``_BadFile`` saying where and what is wrong."""
+    from transforms.seed import SeedFormatError, parse
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _BadFile(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise _BadFile(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "expected a UTF-8 encoded seed document"
+        ) from None
+    try:
+        return parse(text)
+    except SeedFormatError as exc:
+        raise _BadFile(f"{path}:{exc.line}: {exc.message}") from None
+
+
+def _check(args: argparse.Namespace) -> int:
+    bad = 0
+    for path in args.files:
+        try:
+            doc = _load(path)
+        except _BadFile as exc:
+            bad += 1
+            _write(sys.stderr, f"{exc}\n")
+            continue
+        _write(
+            sys.stdout, f"{path}: OK ({len(doc.blocks)} blocks, collected {doc.collected_on.isoformat()})\n"
+        )
+    return 1 if bad else 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    try:
+        doc = _load(args.file)
+    except _BadFile as exc:
+        _write(sys.stderr, f"{exc}\n")
+        return 1
+    _write(sys.stdout, json.dumps(doc.to_json_dict(), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def _write(stream: Any, text: str) -> None:
+    # Article text (Cyrillic, curly quotes, no-break spaces) must come out as UTF-8 whatever the
+    # terminal's locale says, so write bytes when the stream has a byte buffer.
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+        return
+    stream.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
