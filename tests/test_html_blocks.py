@@ -47,8 +47,19 @@ def test_h2_to_h4_become_headings(tag: str) -> None:
 
 
 def test_a_bold_only_paragraph_is_a_heading_without_its_trailing_colon() -> None:
-    html = "<p><strong>Background:</strong></p><ul><li>x</li></ul><p> <b>Quote</b> <b>end</b> </p>"
-    assert html_to_blocks(html) == [Heading("Background"), ListBlock(("x",)), Heading("Quote end")]
+    html = "<p><strong>Background:</strong></p><ul><li>x</li></ul><p> <b>Quote</b> <b>end</b> </p><p>y</p>"
+    assert html_to_blocks(html) == [
+        Heading("Background"),
+        ListBlock(("x",)),
+        Heading("Quote end"),
+        Paragraph("y"),
+    ]
+
+
+def test_a_bold_only_paragraph_that_ends_the_body_stays_a_paragraph() -> None:
+    # A signature ("Names of the authors") introduces nothing, so it is not a heading.
+    html = "<p>Text.</p><p><strong><em>Author One, Author Two:</em></strong></p>"
+    assert html_to_blocks(html) == [Paragraph("Text."), Paragraph("Author One, Author Two:")]
 
 
 def test_a_paragraph_with_a_bold_label_and_plain_text_stays_a_paragraph() -> None:

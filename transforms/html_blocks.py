@@ -113,7 +113,7 @@ def node_to_blocks(root: LexborNode, *, remove: Iterable[str] = ()) -> list[Bloc
     builder = _BlockBuilder()
     builder.walk(root)
     builder.flush()
-    return builder.blocks
+    return builder.finish()
 
 
 class _BlockBuilder:
@@ -122,6 +122,16 @@ class _BlockBuilder:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self._loose: list[str] = []
+        # Bold-only paragraphs turned into headings: block index -> the paragraph's own text.
+        self._bold_labels: dict[int, str] = {}
+
+    def finish(self) -> list[Block]:
+        """The blocks; a bold line that ends the body (a signature) stays a paragraph, as published,
+        since a heading introduces what follows and nothing follows it."""
+        last = len(self.blocks) - 1
+        if last in self._bold_labels:
+            self.blocks[last] = Paragraph(self._bold_labels[last])
+        return self.blocks
 
     def walk(self, node: LexborNode) -> None:
         for child in node.iter(include_text=True):
@@ -168,7 +178,10 @@ class _BlockBuilder:
         if text and _only_bold(node):
             # A bold-only paragraph is a section label ("Background:"); as a heading line the colon that
             # introduced what follows is redundant, so it is dropped.
-            self._add(Heading(text.removesuffix(":").rstrip(" ")))
+            label = text.removesuffix(":").rstrip(" ")
+            if label:
+                self.blocks.append(Heading(label))
+                self._bold_labels[len(self.blocks) - 1] = text
         else:
             self._add(Paragraph(text))
 

@@ -1,14 +1,31 @@
 """Page parsers: one per site design, chosen by the source's ``parser`` name and the page's markup.
 
-``parse_page`` is the one entry point the spiders, ``newsetl parse`` and the re-parse step call.
+``parse_page`` is the one entry point the spiders, ``newsetl parse`` and the re-parse step call. The page
+is parsed once (selectolax); the site parser reads its fields from that tree, and the record is built here
+the same way for every site.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
+from scrapers.parsers import pravda
+from scrapers.parsers.not_article import check_fetch
+from scrapers.parsers.page import Page
+from scrapers.parsers.protocol import ArticleParser
 from transforms.record import ArticleRecord
+from transforms.seed import SeedDocument, render
 from transforms.sources import Source
+
+# ``parser:`` in seeds/sources.yaml -> a function picking the site's design parser for a page.
+PARSERS: dict[str, Callable[[Page, Source, datetime], ArticleParser]] = {
+    "pravda": pravda.design_for,
+}
+
+
+class UnknownParser(ValueError):
+    """seeds/sources.yaml names a parser that does not exist."""
 
 
 def parse_page(
@@ -26,4 +43,37 @@ def parse_page(
     Raises ``transforms.errors.NotAnArticle`` when the page is not an article.
     ``collected_on`` defaults to ``fetched_at``'s UTC date.
     """
-    raise NotImplementedError("the Pravda parsers land with the parser work")
+    choose = PARSERS.get(source.parser)
+    if choose is None:
+        known = ", ".join(sorted(PARSERS))
+        raise UnknownParser(f"source {source.key!r} names parser {source.parser!r}; known parsers: {known}")
+    if fetched_at.tzinfo is None:
+        raise ValueError(f"fetched_at must be timezone-aware, got {fetched_at!r} for {url}")
+    page = Page.parse(html, url)
+    check_fetch(page, http_status)
+    parser = choose(page, source, fetched_at)
+    collected = collected_on or fetched_at.astimezone(UTC).date()
+    canonical = parser.canonical_url()
+    headline = parser.headline()
+    blocks = parser.blocks()
+    seed_text = render(SeedDocument(collected, headline, source.label, blocks, canonical))
+    return ArticleRecord(
+        url=canonical,
+        source=source.key,
+        edition=parser.edition(),
+        language=parser.language(),
+        headline=headline,
+        authors=parser.authors(),
+        published_at=parser.published_at(),
+        modified_at=parser.modified_at(),
+        tags=parser.tags(),
+        section=parser.section(),
+        blocks=blocks,
+        seed_text=seed_text,
+        collected_on=collected,
+        fetched_at=fetched_at.astimezone(UTC),
+        http_status=http_status,
+        warc_record_id=warc_record_id,
+        parser=parser.NAME,
+        extra=parser.extra(),
+    )

@@ -1,0 +1,212 @@
+"""What every design of pravda.com.ua (and its sister sites on the same CMS) has in common.
+
+A design module subclasses :class:`PravdaDesign` and sets its selectors; the metadata order is shared:
+JSON-LD first, then OpenGraph, then the markup, then the date in the URL.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from scrapers.parsers.dates import clock_time, date_from_url, parse_iso
+from scrapers.parsers.metadata import (
+    absolute,
+    clean,
+    jsonld_keywords,
+    jsonld_people,
+    language_tag,
+    same_site,
+    unique,
+)
+from scrapers.parsers.page import Page
+from transforms.blocks import Block, ListBlock, Paragraph
+from transforms.errors import NotAnArticle
+from transforms.html_blocks import node_to_blocks
+from transforms.sources import Source
+from transforms.text import normalize_space
+
+# The site's clock: a timestamp the page gives without an offset is Kyiv time.
+KYIV = ZoneInfo("Europe/Kyiv")
+
+# The edition is the first path segment; pages without one belong to the Ukrainian edition.
+EDITION_PREFIXES = {"eng": "eng", "rus": "rus"}
+DEFAULT_EDITION = "ukr"
+EDITION_LANGUAGES = {"eng": "en", "rus": "ru", "ukr": "uk"}
+
+# Paragraphs that point elsewhere or credit a photo, in the three editions' wording. They sit inside the
+# text as ordinary paragraphs, so they are recognised by how they start, not by a selector.
+READ_ALSO_PREFIXES = (
+    "read also",
+    "read more",
+    "see also",
+    "читайте також",
+    "також читайте",
+    "дивіться також",
+    "читайте также",
+    "также читайте",
+    "смотрите также",
+)
+PHOTO_CREDIT_PREFIXES = ("photo:", "photo by", "фото:", "фото -", "фото –", "фото —")
+PHOTO_CREDIT_MAX_LENGTH = 200
+
+_TAB_OR_NEWLINE = re.compile(r"[\t\r\n]+")
+
+
+class PravdaDesign:
+    """One design of the site. Subclasses set the class attributes; a redesign is a new subclass."""
+
+    NAME: ClassVar[str]
+    """Parser name and version stored in every record, e.g. ``pravda.news@2025``."""
+    VALID_FROM: ClassVar[date]
+    VALID_UNTIL: ClassVar[date | None]
+    """The period the site served this design (``None``: still served)."""
+
+    ARTICLE: ClassVar[str]
+    """Selector of the element that only this design's article pages have."""
+    HEADLINE: ClassVar[str]
+    AUTHORS: ClassVar[str]
+    DATE: ClassVar[str]
+    BODY: ClassVar[str]
+    TAGS: ClassVar[str]
+    REMOVE: ClassVar[tuple[str, ...]] = ()
+    """Site-specific elements inside the body that are not text (photos, credits, related links, ads)."""
+
+    def __init__(self, page: Page, source: Source) -> None:
+        self.page = page
+        self.source = source
+        self.ld = page.jsonld
+        self.sources_used: dict[str, str] = {}
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        return page.first(cls.ARTICLE) is not None
+
+    @classmethod
+    def valid_on(cls, day: date) -> bool:
+        return cls.VALID_FROM <= day and (cls.VALID_UNTIL is None or day <= cls.VALID_UNTIL)
+
+    # -- fields ---------------------------------------------------------------------------------------
+
+    def canonical_url(self) -> str:
+        for candidate in (self.page.canonical_link, self.page.meta.get("og:url", "")):
+            url = absolute(candidate, self.page.url)
+            if url and same_site(url, self.source.base_url):
+                return url
+        return self.page.url
+
+    def headline(self) -> str:
+        for origin, value in (
+            ("jsonld", clean(self.ld.get("headline"))),
+            ("og", clean(self.page.meta.get("og:title"))),
+            ("markup", self.page.text_of(self.HEADLINE)),
+        ):
+            if value:
+                self.sources_used["headline"] = origin
+                return value
+        raise NotAnArticle("no_headline", f"{self.page.url}: no headline in JSON-LD, og:title or markup")
+
+    def authors(self) -> tuple[str, ...]:
+        people = jsonld_people(self.ld.get("author"))
+        if people:
+            return people
+        og_author = clean(self.page.meta.get("article:author"))
+        if og_author and not og_author.startswith(("http://", "https://")):
+            return (og_author,)
+        return unique(self.page.texts_of(self.AUTHORS))
+
+    def published_at(self) -> datetime | None:
+        return self._timestamp("published_at", "datePublished", "article:published_time", markup=True)
+
+    def modified_at(self) -> datetime | None:
+        return self._timestamp("modified_at", "dateModified", "article:modified_time", markup=False)
+
+    def tags(self) -> tuple[str, ...]:
+        keywords = jsonld_keywords(self.ld.get("keywords"))
+        if keywords:
+            return keywords
+        return unique(self.page.texts_of(self.TAGS))
+
+    def edition(self) -> str:
+        first = _path_segments(self.canonical_url())[:1]
+        return EDITION_PREFIXES.get(first[0], DEFAULT_EDITION) if first else DEFAULT_EDITION
+
+    def language(self) -> str:
+        declared = language_tag(self.ld.get("inLanguage"))
+        if declared:
+            return declared
+        edition = self.edition()
+        return self.source.editions.get(edition) or EDITION_LANGUAGES.get(edition, "uk")
+
+    def section(self) -> str | None:
+        segments = _path_segments(self.canonical_url())
+        if segments and segments[0] in EDITION_PREFIXES:
+            segments = segments[1:]
+        if segments and segments[0].isalpha():
+            return segments[0]
+        return None
+
+    def blocks(self) -> tuple[Block, ...]:
+        body = self.page.first(self.BODY)
+        blocks = [] if body is None else [b for b in node_to_blocks(body, remove=self.REMOVE) if keep(b)]
+        if any(isinstance(block, Paragraph) for block in blocks):
+            self.sources_used["body"] = "markup"
+            return tuple(blocks)
+        from_ld = jsonld_body(self.ld.get("articleBody"))
+        if from_ld:
+            self.sources_used["body"] = "jsonld"
+            return from_ld
+        if blocks:
+            self.sources_used["body"] = "markup"
+            return tuple(blocks)
+        raise NotAnArticle("no_body", f"{self.page.url}: no text in {self.BODY} nor in JSON-LD articleBody")
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _timestamp(self, field: str, ld_key: str, og_key: str, *, markup: bool) -> datetime | None:
+        found = parse_iso(self.ld.get(ld_key), KYIV)
+        origin = "jsonld"
+        if found is None:
+            found, origin = parse_iso(self.page.meta.get(og_key), KYIV), "og"
+        url_day = date_from_url(self.page.url)
+        if found is None and markup and url_day is not None:
+            # The design shows a time of day without the year ("8 января, 17:46"); the URL has the day.
+            clock = clock_time(self.page.text_of(self.DATE))
+            if clock is not None:
+                found, origin = datetime.combine(url_day, clock, tzinfo=KYIV), "markup"
+        if found is None and markup and url_day is not None:
+            found, origin = datetime.combine(url_day, datetime.min.time(), tzinfo=KYIV), "url"
+        if found is not None:
+            self.sources_used[field] = origin
+        return found
+
+    def extra(self) -> dict[str, Any]:
+        return {"design": self.NAME, "field_sources": dict(sorted(self.sources_used.items()))}
+
+
+def keep(block: Block) -> bool:
+    """False for the "read also" links and photo credits that the markup leaves inside the text."""
+    if isinstance(block, ListBlock):
+        return True
+    lowered = block.text.casefold()
+    if lowered.startswith(READ_ALSO_PREFIXES):
+        return False
+    return not (lowered.startswith(PHOTO_CREDIT_PREFIXES) and len(lowered) <= PHOTO_CREDIT_MAX_LENGTH)
+
+
+def jsonld_body(value: object) -> tuple[Block, ...]:
+    """JSON-LD ``articleBody`` as paragraphs: the site separates them with tabs (sometimes newlines)."""
+    if not isinstance(value, str):
+        return ()
+    # Plain text, but entities do slip through; unlike clean() this keeps the tabs that split paragraphs.
+    text = html.unescape(value)
+    paragraphs = (normalize_space(part) for part in _TAB_OR_NEWLINE.split(text))
+    return tuple(Paragraph(text) for text in paragraphs if text and keep(Paragraph(text)))
+
+
+def _path_segments(url: str) -> list[str]:
+    return [segment for segment in urlsplit(url).path.split("/") if segment]
