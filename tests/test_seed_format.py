@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.blocks import Heading, ListBlock, Paragraph
-from transforms.seed import SeedDocument, SeedFormatError, is_heading_line, parse, render
+from transforms.seed import HEADING_MAX_CHARS, SeedDocument, SeedFormatError, is_heading_line, parse, render
 from transforms.text import is_ordinary_space, normalize_space
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -468,3 +468,9 @@ def test_parse_of_a_damaged_document_raises_only_seed_format_errors(
         else:
             lines.insert(index, new_line)
     _check_parse_only_raises_seed_format_error("\n".join(lines))
+
+
+def test_docs_state_the_heading_rule_the_code_applies() -> None:
+    docs = (ROOT / "docs" / "seed-format.md").read_text(encoding="utf-8")
+    assert f"it has at most {HEADING_MAX_CHARS} characters" in docs
+    assert "it contains no colon" in docs and "it is not the last block" in docs
