@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from wh_factory import make_record, parsed, write_raw
+
+from transforms.frame import FRAME_COLUMNS, frame_to_records, records_to_frame
+from transforms.sources import load_sources
+from transforms.stage import StageInputError, stage_run
+from transforms.validate import validate_record
+
+SOURCES = load_sources()
+
+
+def test_frame_round_trips_records_and_normalises_times_to_utc() -> None:
+    from datetime import timedelta, timezone
+
+    kyiv = timezone(timedelta(hours=3))
+    record = make_record(1, published_at=datetime(2023, 9, 30, 15, 0, tzinfo=kyiv))
+    frame = records_to_frame([record])
+    assert list(frame.columns) == list(FRAME_COLUMNS)
+    assert str(frame["published_at"].dtype) == "datetime64[us, UTC]"
+    assert frame.loc[0, "published_at"] == pd.Timestamp("2023-09-30T12:00:00Z")
+    assert frame.loc[0, "word_count"] == len(record.body_text.split())
+    back = frame_to_records(frame)[0]
+    assert back.published_at == record.published_at
+    assert back.blocks == record.blocks
+    assert back.seed_text == record.seed_text
+
+
+def test_content_hash_ignores_when_the_page_was_seen_but_not_what_it_says() -> None:
+    first = make_record(1)
+    later = replace(first, fetched_at=datetime(2025, 1, 1, tzinfo=UTC), http_status=200, parser="x@2")
+    edited = replace(first, headline=first.headline + " (updated)")
+    hashes = records_to_frame([first, later, edited])["content_hash"].tolist()
+    assert hashes[0] == hashes[1] != hashes[2]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"url": "ftp://example.com/a"}, "is not an http(s) URL with a host"),
+        ({"headline": "  "}, "headline is empty"),
+        ({"blocks": ()}, "body is empty"),
+        ({"edition": "fra"}, "edition 'fra' is not one of pravda's editions (eng, rus, ukr)"),
+        ({"language": "de"}, "language 'de' is not one pravda publishes in"),
+        ({"source": "nowhere"}, "source 'nowhere' is not in the source registry"),
+        (
+            {"published_at": datetime(1980, 1, 1, tzinfo=UTC)},
+            "published_at 1980-01-01T00:00:00+00:00 is before 1990",
+        ),
+        ({"published_at": datetime(2030, 1, 1, tzinfo=UTC)}, "is more than a day after the page was fetched"),
+        ({"http_status": 404}, "http_status 404 is not a success"),
+        (
+            {"seed_text": "• 1/1/2024\n\nx\n\ny\n\nz\n\nhttps://elsewhere/"},
+            "does not end with the article URL",
+        ),
+    ],
+)
+def test_each_rule_gives_a_readable_reason(change: dict, reason: str) -> None:
+    record = replace(make_record(1), **change)
+    reasons = validate_record(record, SOURCES)
+    assert any(reason in r for r in reasons), reasons
+
+
+def test_valid_record_has_no_reasons() -> None:
+    assert validate_record(make_record(1), SOURCES) == []
+
+
+def test_stage_run_accounts_for_every_discovered_url(tmp_path: Path) -> None:
+    good = [make_record(i) for i in range(3)]
+    older_copy = replace(good[0], headline="Older fetch", fetched_at=datetime(2024, 11, 24, tzinfo=UTC))
+    invalid = replace(make_record(10), headline="")
+    broken = {"url": "https://www.pravda.com.ua/eng/news/2023/09/30/1/", "headline": "no other fields"}
+    items = [older_copy, *good, invalid, broken, "{not json"]
+    outcomes = [parsed(r) for r in good] + [
+        parsed(invalid),
+        {"url": broken["url"], "outcome": "parsed", "reason": "", "http_status": 200},
+        {
+            "url": "https://www.pravda.com.ua/eng/news/2023/09/30/2/",
+            "outcome": "not_article",
+            "reason": "listing",
+            "http_status": 200,
+        },
+        {
+            "url": "https://www.pravda.com.ua/eng/news/2023/09/30/3/",
+            "outcome": "parsed",
+            "reason": "",
+            "http_status": 200,
+        },
+        {
+            "url": "https://www.pravda.com.ua/eng/news/2023/09/30/4/",
+            "outcome": "failed",
+            "reason": "timeout",
+            "http_status": None,
+        },
+        {
+            "url": "https://www.pravda.com.ua/eng/news/2023/09/30/5/",
+            "outcome": "skipped",
+            "reason": "robots",
+            "http_status": None,
+        },
+        {
+            "url": "https://www.pravda.com.ua/eng/news/2023/09/30/6/",
+            "outcome": "skipped",
+            "reason": "robots",
+            "http_status": None,
+        },
+    ]
+    raw, staged = tmp_path / "raw", tmp_path / "staged"
+    write_raw(raw, items, outcomes)
+    result = stage_run(str(raw), str(staged), run_id="run-1", sources=SOURCES)
+
+    records = pd.read_parquet(result.records_url)
+    rejects = pd.read_parquet(result.rejects_url)
+    counts = json.loads((staged / "counts.json").read_text())
+    assert sorted(records["url"]) == sorted(r.url for r in good)
+    assert records.loc[records["url"] == good[0].url, "headline"].item() == good[0].headline
+    by_stage = rejects.groupby("stage")["reason"].apply(list).to_dict()
+    assert by_stage["validate"] == ["headline is empty"]
+    assert any("missing field(s)" in r for r in by_stage["record"])
+    assert any("is not JSON" in r for r in by_stage["record"])
+    assert sorted(by_stage["crawl"]) == [
+        "not an article: listing",
+        "parsed, but its item is missing from items.jsonl",
+    ]
+    assert counts["skipped"] == 2 and counts["failed"] == 1 and counts["skipped_by_reason"] == {"robots": 2}
+    assert (
+        counts["discovered"] == counts["records"] + counts["rejected"] + counts["skipped"] + counts["failed"]
+    )
+    assert counts["discovered"] == 11
+    assert result.counts == counts
+
+
+def test_stage_run_twice_writes_the_same_files(tmp_path: Path) -> None:
+    records = [make_record(i) for i in range(5)]
+    write_raw(tmp_path / "raw", records, [parsed(r) for r in records])
+    stage_run(str(tmp_path / "raw"), str(tmp_path / "a"), run_id="r", sources=SOURCES)
+    stage_run(str(tmp_path / "raw"), str(tmp_path / "b"), run_id="r", sources=SOURCES)
+    for name in ("records.parquet", "rejects.parquet", "counts.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_missing_items_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(StageInputError, match=r"raw/items\.jsonl: not found"):
+        stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)
+
+
+def test_bad_outcome_line_is_named(tmp_path: Path) -> None:
+    write_raw(tmp_path / "raw", [], [{"url": "https://x/", "outcome": "exploded"}])
+    with pytest.raises(StageInputError, match=r"outcomes\.jsonl line 1: outcome 'exploded' is not one of"):
+        stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)

@@ -1,0 +1,170 @@
+"""The transform step: a crawl run's raw items and outcomes -> staged records, rejects and counts.
+
+``stage_run`` reads ``items.jsonl`` and ``outcomes.jsonl`` from the run's raw folder, validates and
+normalises every item, and writes ``records.parquet`` (the normalised frame, transforms/frame.py),
+``rejects.parquet`` (url, stage, reason, payload) and ``counts.json`` to the staged folder. Every discovered
+URL ends in exactly one of: records, rejects (stage ``crawl`` for pages that were not articles or whose
+item is missing, ``record`` for unreadable items, ``validate`` for rule failures), skipped or failed, so
+``discovered == records + rejected + skipped + failed``. Running it again on the same input writes the same
+files.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from transforms import storage
+from transforms.frame import frame_from_rows, record_row, reject, rejects_frame
+from transforms.record import ArticleRecord
+from transforms.sources import Source, load_sources
+from transforms.validate import validate_record
+
+OUTCOMES = ("parsed", "not_article", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class StageResult:
+    records_url: str
+    rejects_url: str
+    counts: dict[str, Any]
+
+
+class StageInputError(ValueError):
+    """The raw folder is missing a file or holds a malformed outcome line; the message names it."""
+
+
+def _read_lines(url: str, name: str, local_dir: Path, *, required: bool) -> list[str]:
+    file_url = storage.join(url, name)
+    try:
+        path = storage.download(file_url, local_dir / name)
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        if required:
+            raise StageInputError(f"{file_url}: not found (the crawl step writes it)") from None
+        return []
+
+
+def _outcomes(lines: list[str], where: str) -> dict[str, dict[str, Any]]:
+    by_url: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            outcome = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StageInputError(f"{where} line {number}: not JSON ({exc})") from None
+        if not isinstance(outcome, dict) or not isinstance(outcome.get("url"), str):
+            raise StageInputError(f"{where} line {number}: expected an object with a 'url' string")
+        if outcome.get("outcome") not in OUTCOMES:
+            expected = ", ".join(OUTCOMES)
+            raise StageInputError(
+                f"{where} line {number}: outcome {outcome.get('outcome')!r} is not one of {expected}"
+            )
+        # The crawl writes one line per URL; should a URL repeat, its last word counts.
+        by_url[outcome["url"].strip()] = outcome
+    return by_url
+
+
+def stage_items(
+    item_lines: list[str],
+    outcome_lines: list[str],
+    *,
+    sources: Mapping[str, Source],
+    where: str = "items.jsonl",
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Frame rows, reject rows and counts for one run's raw lines (the pure part of :func:`stage_run`)."""
+    outcomes = _outcomes(outcome_lines, where.replace("items.jsonl", "outcomes.jsonl"))
+    valid: dict[str, tuple[ArticleRecord, dict[str, Any]]] = {}
+    rejected: dict[str, dict[str, Any]] = {}
+    unreadable: list[dict[str, Any]] = []
+    for number, line in enumerate(item_lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            unreadable.append(reject("", "record", f"{where} line {number} is not JSON: {exc}", line))
+            continue
+        url = str(data.get("url") or "").strip() if isinstance(data, dict) else ""
+        try:
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
+            record = ArticleRecord.from_dict(data)
+        except ValueError as exc:
+            rejected[url] = reject(url, "record", f"{where} line {number}: {exc}", data)
+            continue
+        reasons = validate_record(record, sources)
+        if reasons:
+            rejected[url] = reject(url, "validate", "; ".join(reasons), data)
+            continue
+        # The same URL fetched twice in one run is one discovered URL: keep the latest fetch.
+        previous = valid.get(url)
+        if previous is None or record.fetched_at >= previous[0].fetched_at:
+            valid[url] = (record, data)
+        rejected.pop(url, None)
+    for url in valid:
+        rejected.pop(url, None)
+
+    skipped_reasons: Counter[str] = Counter()
+    failed = skipped = 0
+    for url, outcome in outcomes.items():
+        if url in valid or url in rejected:
+            continue
+        kind = outcome["outcome"]
+        reason = str(outcome.get("reason") or "")
+        if kind == "parsed":
+            rejected[url] = reject(url, "crawl", "parsed, but its item is missing from items.jsonl", outcome)
+        elif kind == "not_article":
+            rejected[url] = reject(url, "crawl", f"not an article: {reason or 'no reason given'}", outcome)
+        elif kind == "failed":
+            failed += 1
+        else:
+            skipped += 1
+            skipped_reasons[reason or "unspecified"] += 1
+
+    rows = [record_row(valid[url][0]) for url in sorted(valid)]
+    rejects = [rejected[url] for url in sorted(rejected)] + unreadable
+    counts: dict[str, Any] = {
+        "discovered": len(rows) + len(rejects) + skipped + failed,
+        "records": len(rows),
+        "rejected": len(rejects),
+        "skipped": skipped,
+        "failed": failed,
+        "rejected_by_stage": dict(sorted(Counter(r["stage"] for r in rejects).items())),
+        "skipped_by_reason": dict(sorted(skipped_reasons.items())),
+    }
+    return rows, rejects, counts
+
+
+def stage_run(
+    raw_url: str, staged_url: str, *, run_id: str, sources: Mapping[str, Source] | None = None
+) -> StageResult:
+    """Validate and normalise one run's raw items into ``staged_url`` (see the module docstring)."""
+    sources = load_sources() if sources is None else sources
+    with tempfile.TemporaryDirectory(prefix="newsetl-stage-") as tmp:
+        work = Path(tmp)
+        item_lines = _read_lines(raw_url, "items.jsonl", work / "in", required=True)
+        outcome_lines = _read_lines(raw_url, "outcomes.jsonl", work / "in", required=False)
+        rows, rejects, counts = stage_items(
+            item_lines, outcome_lines, sources=sources, where=storage.join(raw_url, "items.jsonl")
+        )
+        counts = {"run_id": run_id, **counts}
+        out = work / "out"
+        out.mkdir()
+        frame_from_rows(rows).to_parquet(out / "records.parquet", index=False)
+        rejects_frame(rejects).to_parquet(out / "rejects.parquet", index=False)
+        (out / "counts.json").write_text(
+            json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        storage.upload_dir(out, staged_url)
+    return StageResult(
+        records_url=storage.join(staged_url, "records.parquet"),
+        rejects_url=storage.join(staged_url, "rejects.parquet"),
+        counts=counts,
+    )

@@ -1,0 +1,89 @@
+"""Validation rules for article records: each failure is one readable reason.
+
+A record with any failure is rejected (quarantined with all its reasons) instead of loaded. The rules are
+about what the warehouse promises analysts: a real http(s) URL, a headline and a body, a plausible
+publication time, and a source, edition and language that the source registry knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from transforms.record import ArticleRecord
+from transforms.sources import Source
+
+# Nothing on the web before this counts as a news article's publication time.
+EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
+# Sites put publication times slightly ahead (time zones, scheduled posts); more than this is a bad date.
+FUTURE_TOLERANCE = timedelta(days=1)
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+def validate_record(record: ArticleRecord, sources: Mapping[str, Source]) -> list[str]:
+    """Every rule ``record`` breaks, as readable reasons (empty when it is valid)."""
+    reasons: list[str] = []
+    reasons += _url(record.url)
+    reasons += _source(record, sources)
+    if not record.headline.strip():
+        reasons.append("headline is empty")
+    if not record.body_text.strip():
+        reasons.append("body is empty (no paragraph, heading or list with text)")
+    reasons += _times(record)
+    if not 200 <= record.http_status <= 299:
+        reasons.append(f"http_status {record.http_status} is not a success (200-299)")
+    if not record.seed_text.strip():
+        reasons.append("seed_text is empty")
+    elif record.seed_text.rsplit("\n", 1)[-1] != record.url.strip():
+        reasons.append("seed_text does not end with the article URL")
+    return reasons
+
+
+def _url(url: str) -> list[str]:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return [f"url {url!r} is not an http(s) URL with a host"]
+    if any(c.isspace() for c in url.strip()):
+        return [f"url {url!r} contains whitespace"]
+    return []
+
+
+def _source(record: ArticleRecord, sources: Mapping[str, Source]) -> list[str]:
+    source = sources.get(record.source)
+    if source is None:
+        known = ", ".join(sorted(sources)) or "none"
+        return [f"source {record.source!r} is not in the source registry (known: {known})"]
+    reasons = []
+    language = record.language.strip().lower()
+    if record.edition not in source.editions:
+        editions = ", ".join(sorted(source.editions))
+        reasons.append(f"edition {record.edition!r} is not one of {source.key}'s editions ({editions})")
+    if not _LANGUAGE_TAG.match(language):
+        reasons.append(f"language {record.language!r} is not a BCP 47 language tag")
+    elif language.split("-")[0] not in {lang.lower().split("-")[0] for lang in source.editions.values()}:
+        languages = ", ".join(sorted(set(source.editions.values())))
+        reasons.append(f"language {record.language!r} is not one {source.key} publishes in ({languages})")
+    return reasons
+
+
+def _times(record: ArticleRecord) -> list[str]:
+    reasons = []
+    if record.fetched_at.tzinfo is None:
+        reasons.append(f"fetched_at {record.fetched_at.isoformat()} has no UTC offset")
+        return reasons
+    for name in ("published_at", "modified_at"):
+        value: datetime | None = getattr(record, name)
+        if value is None:
+            continue
+        if value.tzinfo is None:
+            reasons.append(f"{name} {value.isoformat()} has no UTC offset")
+        elif value < EARLIEST_PUBLICATION:
+            reasons.append(f"{name} {value.isoformat()} is before {EARLIEST_PUBLICATION.date().isoformat()}")
+        elif value > record.fetched_at + FUTURE_TOLERANCE:
+            reasons.append(
+                f"{name} {value.isoformat()} is more than a day after the page was fetched "
+                f"({record.fetched_at.isoformat()})"
+            )
+    return reasons
