@@ -307,6 +307,7 @@ GOOD = parse(SMALL)
         ({"url": "https://example.com/a b"}, "url contains whitespace"),
         ({"url": "example.com/a"}, "url must start with http:// or https://"),
         ({"url": "https://"}, "url has no host name"),
+        ({"url": "https://example.com:http/a"}, "url cannot be parsed as a URL"),
     ],
 )
 def test_render_rejects_what_it_cannot_write_faithfully(changes: dict[str, object], expected: str) -> None:

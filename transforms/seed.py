@@ -118,6 +118,7 @@ def _url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
     except ValueError as exc:
         return f"cannot be parsed as a URL ({exc})"
     if parts.scheme not in ("http", "https"):
