@@ -113,7 +113,10 @@ def test_no_break_spaces_survive_and_ordinary_whitespace_collapses() -> None:
 
 
 def test_empty_blocks_are_dropped() -> None:
-    html = "<p> </p><p><span>&#32;</span></p><ul><li> </li></ul><h2></h2><p><strong> </strong></p><p>x</p>"
+    html = (
+        "<p> </p><p><span>&#32;</span></p><ul><li> </li><li>&nbsp;</li></ul><h2></h2>"
+        "<p><strong> </strong></p><p>&nbsp;</p><p><strong>&nbsp;</strong></p><p>x</p>"
+    )
     assert html_to_blocks(html) == [Paragraph("x")]
 
 

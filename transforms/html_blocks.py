@@ -175,11 +175,11 @@ class _BlockBuilder:
             self.flush()
             return
         text = _inline_text(node)
-        if text and _only_bold(node):
+        if _has_words(text) and _only_bold(node):
             # A bold-only paragraph is a section label ("Background:"); as a heading line the colon that
             # introduced what follows is redundant, so it is dropped.
             label = text.removesuffix(":").rstrip(" ")
-            if label:
+            if _has_words(label):
                 self.blocks.append(Heading(label))
                 self._bold_labels[len(self.blocks) - 1] = text
         else:
@@ -188,12 +188,12 @@ class _BlockBuilder:
     def _list(self, node: LexborNode) -> None:
         items: list[str] = []
         _collect_items(node, items)
-        items = [item for item in items if item]
+        items = [item for item in items if _has_words(item)]
         if items:
             self.blocks.append(ListBlock(tuple(items)))
 
     def _add(self, block: Paragraph | Heading) -> None:
-        if block.text:
+        if _has_words(block.text):
             self.blocks.append(block)
 
 
@@ -209,6 +209,11 @@ def _collect_items(list_node: LexborNode, items: list[str]) -> None:
                 _collect_items(sub, items)
         elif child.tag in LIST_TAGS:
             _collect_items(child, items)
+
+
+def _has_words(text: str) -> bool:
+    # "<p>&nbsp;</p>" is a spacer, not a paragraph: a block of no-break spaces alone is empty too.
+    return not text.isspace() and text != ""
 
 
 def _inline_text(node: LexborNode) -> str:

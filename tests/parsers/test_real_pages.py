@@ -13,26 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pravda_golden import sources
 
 from scrapers.parsers import parse_page
 from transforms.blocks import Heading, ListBlock
 from transforms.record import ArticleRecord
-from transforms.sources import Source, load_sources
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "pravda" / "real"
-
-# The sister site is not in seeds/sources.yaml; it shares the CMS, so the same parser reads it.
-EPRAVDA = Source(
-    key="epravda",
-    label="Економічна правда",
-    base_url="https://epravda.com.ua",
-    editions={"ukr": "uk"},
-    feeds=(),
-    news_sitemaps=(),
-    sitemap_indexes=(),
-    parser="pravda",
-    enabled=True,
-)
 
 
 @dataclass(frozen=True)
@@ -71,7 +58,8 @@ PAGES = [
 
 
 def _parse(page: RealPage) -> ArticleRecord:
-    source = EPRAVDA if page.source_key == "epravda" else load_sources()[page.source_key]
+    # The sister site (tests/fixtures/pravda/sources.yaml) shares the CMS, so the same parser reads it.
+    source = sources()[page.source_key]
     html = gzip.decompress((REAL / f"{page.name}.html.gz").read_bytes())
     return parse_page(html, page.url, source=source, fetched_at=datetime(2026, 1, 9, tzinfo=UTC))
 
