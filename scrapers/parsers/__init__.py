@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
-from scrapers.parsers import pravda
+from scrapers.parsers import generic, pravda
 from scrapers.parsers.not_article import check_fetch
 from scrapers.parsers.page import Page
 from scrapers.parsers.protocol import ArticleParser
@@ -21,11 +22,28 @@ from transforms.sources import Source
 # ``parser:`` in seeds/sources.yaml -> a function picking the site's design parser for a page.
 PARSERS: dict[str, Callable[[Page, Source, datetime], ArticleParser]] = {
     "pravda": pravda.design_for,
+    "generic": generic.parser_for,
 }
 
 
 class UnknownParser(ValueError):
     """seeds/sources.yaml names a parser that does not exist."""
+
+
+class UnknownSite(ValueError):
+    """No source's ``base_url`` is on the host of a URL."""
+
+
+def source_for_url(url: str, sources: dict[str, Source]) -> Source:
+    """The source whose ``base_url`` host is the URL's host (``www.`` or not)."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    if urlsplit(url).scheme not in ("http", "https") or not host:
+        raise UnknownSite(f"{url!r} is not an absolute http(s) URL")
+    for source in sources.values():
+        if (urlsplit(source.base_url).hostname or "").removeprefix("www.") == host:
+            return source
+    known = ", ".join(f"{s.key} ({s.base_url})" for s in sources.values()) or "none"
+    raise UnknownSite(f"no source is on the site of {url} (known sources: {known})")
 
 
 def parse_page(
