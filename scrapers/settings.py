@@ -2,6 +2,7 @@
 
 Values that an operator tunes come from the one ``transforms.settings.Settings`` object, read from
 ``NEWSETL_*`` environment variables, so that the CLI, Airflow and a hand-run ``scrapy crawl`` agree.
+Tests turn the waits off with NEWSETL_DOWNLOAD_DELAY=0, NEWSETL_AUTOTHROTTLE=0 and NEWSETL_RETRY_BACKOFF=0.
 """
 
 from transforms.settings import Settings
@@ -12,14 +13,62 @@ BOT_NAME = "newsetl"
 SPIDER_MODULES = ["scrapers.spiders"]
 NEWSPIDER_MODULE = "scrapers.spiders"
 
+# Politeness: say who we are, obey robots.txt, few requests per site, and let AutoThrottle slow down
+# further when the site answers slowly.
 USER_AGENT = _settings.user_agent
 ROBOTSTXT_OBEY = _settings.obey_robots
 CONCURRENT_REQUESTS_PER_DOMAIN = _settings.concurrent_requests_per_domain
 DOWNLOAD_DELAY = _settings.download_delay
 AUTOTHROTTLE_ENABLED = _settings.autothrottle
+# AutoThrottle's own default start delay (5 s) would override a small NEWSETL_DOWNLOAD_DELAY.
+AUTOTHROTTLE_START_DELAY = _settings.download_delay
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = float(_settings.concurrent_requests_per_domain)
+
+# Robustness: a size cap per response, a timeout, and retries with backoff on 429, 5xx and timeouts.
 DOWNLOAD_MAXSIZE = _settings.max_response_bytes
+DOWNLOAD_WARNSIZE = min(_settings.max_response_bytes, 4 * 1024 * 1024)
 DOWNLOAD_TIMEOUT = _settings.download_timeout
+RETRY_ENABLED = True
 RETRY_TIMES = _settings.retry_times
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+NEWSETL_RETRY_BACKOFF = _settings.retry_backoff
+NEWSETL_RETRY_MAX_DELAY = _settings.retry_max_delay
+# Error pages reach the spider's errback (as HttpError) so each URL gets a "failed" outcome with its status.
+HTTPERROR_ALLOW_ALL = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapers.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Closest to the download handler: sees each attempt, the body still as received.
+    "scrapers.middlewares.warc.WarcArchiveMiddleware": 950,
+}
+
+# The mirror handler fetches from NEWSETL_MIRROR when set; the handler behind it is plain Scrapy HTTP,
+# or scrapy-impersonate's browser TLS fingerprint only when NEWSETL_IMPERSONATE asks for it.
+NEWSETL_MIRROR = _settings.mirror
+NEWSETL_IMPERSONATE = _settings.impersonate
+NEWSETL_INNER_DOWNLOAD_HANDLER = (
+    "scrapy_impersonate.ImpersonateDownloadHandler"
+    if _settings.impersonate
+    else "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+)
+DOWNLOAD_HANDLERS = {
+    "http": "scrapers.mirror.MirrorDownloadHandler",
+    "https": "scrapers.mirror.MirrorDownloadHandler",
+}
+
+ITEM_PIPELINES = {
+    "scrapers.pipelines.duplicates.DuplicateRecordPipeline": 100,
+    "scrapers.pipelines.serialise.RecordToDictPipeline": 900,
+}
+EXTENSIONS = {
+    "scrapers.extensions.stats_file.StatsFileExtension": 500,
+}
+
+# Where a run's files go (WARC, outcomes.jsonl, stats.json); the spider fills it in (see scrapers/rundir.py).
+NEWSETL_RUN_DIR = ""
+NEWSETL_DATA_ROOT = _settings.data_root
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

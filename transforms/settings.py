@@ -56,6 +56,9 @@ class Settings:
     obey_robots: bool = True
     max_response_bytes: int = 8 * 1024 * 1024
     retry_times: int = 3
+    # Retry backoff: base seconds, doubled per attempt, and the cap (also on a server's Retry-After).
+    retry_backoff: float = 1.0
+    retry_max_delay: float = 120.0
     download_timeout: float = 30.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -84,6 +87,12 @@ class Settings:
                 "NEWSETL_MAX_RESPONSE_BYTES",
             ),
             retry_times=_int(get("NEWSETL_RETRY_TIMES", str(defaults.retry_times)), "NEWSETL_RETRY_TIMES"),
+            retry_backoff=_float(
+                get("NEWSETL_RETRY_BACKOFF", str(defaults.retry_backoff)), "NEWSETL_RETRY_BACKOFF"
+            ),
+            retry_max_delay=_float(
+                get("NEWSETL_RETRY_MAX_DELAY", str(defaults.retry_max_delay)), "NEWSETL_RETRY_MAX_DELAY"
+            ),
             download_timeout=_float(
                 get("NEWSETL_DOWNLOAD_TIMEOUT", str(defaults.download_timeout)), "NEWSETL_DOWNLOAD_TIMEOUT"
             ),

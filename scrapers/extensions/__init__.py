@@ -1,0 +1,1 @@
+"""Scrapy extensions: files a crawl run leaves beside its items."""

@@ -1,0 +1,1 @@
+"""Downloader middlewares: the raw WARC archive and retries with backoff."""

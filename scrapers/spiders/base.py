@@ -1,0 +1,314 @@
+"""``NewsSpider``: what every news spider shares — arguments, discovery through feeds and sitemaps,
+date ranges over monthly sitemaps, known-URL skipping, an outcome for every candidate URL, and handing
+each page to ``scrapers.parsers.parse_page``. A site's spider only says which URLs are its articles.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from scrapers.discovery import DateRange, SpiderArgumentError, read_feed, read_sitemap, sitemap_month
+from scrapers.known import KnownUrls
+from scrapers.outcomes import OutcomeLog
+from scrapers.parsers import parse_page
+from scrapers.pipelines.skip import SkipItem
+from scrapers.rundir import resolve_run_dir
+from scrapers.urls import canonical_url, host_of, path_date, validate_mirror
+from transforms.errors import NotAnArticle
+from transforms.sources import Source, SourcesFileError, load_sources
+
+logger = logging.getLogger(__name__)
+
+
+class NewsSpider(Spider):
+    """Arguments (``-a``): ``edition`` (a key of the source's editions, a comma list, or ``all``),
+    ``since``/``until`` (YYYY-MM-DD; a range switches discovery to the monthly sitemaps), ``known`` (a
+    known-URL file), ``mirror`` (a replay origin), ``run_dir`` (where WARC/outcomes/stats go) and
+    ``sources`` (another sources.yaml)."""
+
+    source_key: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *args: Any,
+        source: str | None = None,
+        edition: str = "all",
+        since: str | None = None,
+        until: str | None = None,
+        known: str | None = None,
+        mirror: str | None = None,
+        run_dir: str | None = None,
+        sources: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = self._load_source(source or self.source_key, sources)
+        self.editions = self._parse_editions(edition)
+        self.date_range = DateRange.from_args(since, until)
+        try:
+            self.known = KnownUrls.load(known)
+            self.mirror = validate_mirror(mirror) if mirror else ""
+        except ValueError as exc:
+            raise SpiderArgumentError(str(exc)) from None
+        self.run_dir_arg = run_dir
+        self.seen: set[str] = set()
+        self.outcomes: OutcomeLog | None = None
+        self.base_host = host_of(self.source.base_url)
+
+    # -- arguments -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _load_source(key: str, sources_file: str | None) -> Source:
+        try:
+            registry = load_sources(sources_file)
+        except (OSError, SourcesFileError) as exc:
+            raise SpiderArgumentError(f"sources={sources_file!r}: {exc}") from None
+        if key not in registry:
+            raise SpiderArgumentError(
+                f"source={key!r}: not in the sources file; known: {', '.join(registry)}"
+            )
+        return registry[key]
+
+    def _parse_editions(self, edition: str) -> tuple[str, ...]:
+        known = tuple(self.source.editions)
+        wanted = [e.strip() for e in edition.split(",") if e.strip()]
+        if not wanted or wanted == ["all"]:
+            return known
+        unknown = [e for e in wanted if e not in known]
+        if unknown:
+            raise SpiderArgumentError(
+                f"edition={edition!r}: unknown edition {', '.join(unknown)}; expected one of "
+                f"{', '.join(known)} or all"
+            )
+        return tuple(dict.fromkeys(wanted))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        run_dir = resolve_run_dir(crawler.settings, spider.name, spider.run_dir_arg)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        # Settings are still open here; the WARC middleware, the stats file and the mirror read them.
+        crawler.settings.set("NEWSETL_RUN_DIR", str(run_dir), priority="spider")
+        if spider.mirror:
+            crawler.settings.set("NEWSETL_MIRROR", spider.mirror, priority="spider")
+        spider.outcomes = OutcomeLog(run_dir / "outcomes.jsonl")
+        crawler.signals.connect(spider._item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
+        crawler.signals.connect(spider._spider_closed, signal=signals.spider_closed)
+        logger.info(
+            "%s: editions %s, %s, %d known URLs, run folder %s%s",
+            spider.name,
+            ",".join(spider.editions),
+            f"{spider.date_range.since}..{spider.date_range.until}" if spider.date_range else "recent items",
+            len(spider.known),
+            run_dir,
+            f", mirror {crawler.settings.get('NEWSETL_MIRROR')}"
+            if crawler.settings.get("NEWSETL_MIRROR")
+            else "",
+        )
+        return spider
+
+    # -- what a site spider says ----------------------------------------------------------------------
+
+    def article_edition(self, url: str) -> str | None:
+        """The edition of an article URL of this source, or None when the URL is not an article."""
+        raise NotImplementedError
+
+    def feed_edition(self, feed_url: str) -> str | None:
+        """The edition a feed belongs to (None: all editions)."""
+        return None
+
+    # -- discovery ------------------------------------------------------------------------------------
+
+    def absolute(self, path_or_url: str) -> str:
+        return urljoin(self.source.base_url + "/", path_or_url)
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.date_range is not None:
+            for index in self.source.sitemap_indexes:
+                yield self._discovery_request(self.absolute(index), self.parse_sitemap)
+            return
+        for feed in self.source.feeds:
+            url = self.absolute(feed)
+            edition = self.feed_edition(url)
+            if edition is None or edition in self.editions:
+                yield self._discovery_request(url, self.parse_feed)
+        for sitemap in self.source.news_sitemaps:
+            yield self._discovery_request(self.absolute(sitemap), self.parse_sitemap)
+
+    def _discovery_request(self, url: str, callback: Any) -> Request:
+        return Request(
+            url, callback=callback, errback=self.discovery_failed, meta={"newsetl_discovery": True}
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            entries = read_feed(response.body)
+        except ValueError as exc:
+            self._discovery_error(response.url, str(exc))
+            return
+        self._stat("newsetl/discovery/feeds")
+        for entry in entries:
+            yield from self.consider(entry.url, None)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            kind, entries = read_sitemap(response.body)
+        except (ValueError, OSError, EOFError) as exc:
+            self._discovery_error(response.url, str(exc))
+            return
+        self._stat(f"newsetl/discovery/{kind}")
+        if kind == "sitemapindex":
+            for entry in entries:
+                if self.wants_sitemap(entry.loc):
+                    yield self._discovery_request(canonical_url(entry.loc), self.parse_sitemap)
+            return
+        for entry in entries:
+            for url in (entry.loc, *entry.alternates):
+                yield from self.consider(url, entry.lastmod)
+
+    def wants_sitemap(self, url: str) -> bool:
+        """In a date range, only the monthly sitemaps of the range's months; otherwise every listed one."""
+        if self.date_range is None:
+            return True
+        month = sitemap_month(url)
+        return month is not None and self.date_range.covers_month(month)
+
+    def consider(self, raw_url: str, lastmod: datetime | None) -> Iterator[Request]:
+        """A URL found in a feed or sitemap: a candidate article of the chosen editions and range gets an
+        outcome (skipped) or a request; anything else is not a candidate and is only counted."""
+        url = self.normalise(raw_url)
+        if url in self.seen:
+            return
+        if host_of(url) != self.base_host:
+            self.seen.add(url)
+            self._stat("newsetl/discovered")
+            self._outcome(url, "skipped", "offsite")
+            return
+        edition = self.article_edition(url)
+        if edition is None:
+            self._stat("newsetl/discovery/not_article_url")
+            return
+        if edition not in self.editions:
+            return
+        if self.date_range is not None and path_date(url) not in self.date_range:
+            return
+        self.seen.add(url)
+        self._stat("newsetl/discovered")
+        reason = self.known.skip_reason(url, lastmod)
+        if reason:
+            self._outcome(url, "skipped", reason)
+            return
+        yield Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"discovered_url": url, "edition": edition},
+        )
+
+    def normalise(self, url: str) -> str:
+        """The canonical form, with the source's bare domain mapped onto its www host."""
+        url = canonical_url(url)
+        parts = urlsplit(url)
+        if parts.hostname and "www." + parts.hostname == self.base_host:
+            url = url.replace(f"://{parts.netloc}", f"://{self.base_host}", 1)
+        return url
+
+    def discovery_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self._discovery_error(request.url, _failure_reason(failure)[0])
+
+    def _discovery_error(self, url: str, reason: str) -> None:
+        self._stat("newsetl/discovery/errors")
+        logger.error("discovery source %s gave nothing: %s", url, reason)
+
+    # -- articles -------------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        url = response.meta.get("discovered_url", response.url)
+        if not isinstance(response, TextResponse):
+            self._outcome(url, "not_article", "not_html", response.status)
+            return
+        try:
+            record = parse_page(
+                response.text,
+                response.url,
+                source=self.source,
+                fetched_at=datetime.now(UTC),
+                http_status=response.status,
+                warc_record_id=response.meta.get("warc_record_id"),
+            )
+        except NotAnArticle as exc:
+            logger.info("not an article: %s (%s)", url, exc)
+            self._outcome(url, "not_article", exc.reason, response.status)
+            return
+        except Exception as exc:  # a parser bug must cost one page, not the crawl
+            logger.exception("parser failed on %s", url)
+            self._outcome(url, "failed", f"parser error: {type(exc).__name__}: {exc}", response.status)
+            return
+        yield record
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        url = request.meta.get("discovered_url", request.url)
+        reason, status = _failure_reason(failure)
+        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            self._outcome(url, "skipped", "robots")
+        else:
+            logger.warning("failed %s: %s", url, reason)
+            self._outcome(url, "failed", reason, status)
+
+    # -- outcomes -------------------------------------------------------------------------------------
+
+    def _outcome(self, url: str, outcome: str, reason: str = "", status: int | None = None) -> None:
+        if self.outcomes is not None:
+            self.outcomes.record(url, outcome, reason, status)
+
+    def _item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        self._outcome(response.meta.get("discovered_url", response.url), "parsed", "", response.status)
+
+    def _item_dropped(self, item: Any, response: Response, exception: Exception, spider: Spider) -> None:
+        url = response.meta.get("discovered_url", response.url)
+        if isinstance(exception, SkipItem):
+            self._outcome(url, "skipped", exception.reason, response.status)
+        else:
+            self._outcome(url, "failed", f"dropped: {exception}", response.status)
+
+    def _item_error(self, item: Any, response: Response, spider: Spider, failure: Failure) -> None:
+        url = response.meta.get("discovered_url", response.url)
+        self._outcome(url, "failed", f"pipeline error: {failure.value!r}", response.status)
+
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.outcomes is None:
+            return
+        outcomes = self.outcomes.latest.values()
+        stats = self.crawler.stats
+        if stats is not None:
+            for line in outcomes:
+                stats.inc_value(f"newsetl/outcome/{line['outcome']}")
+                if line["outcome"] == "skipped":
+                    stats.inc_value(f"newsetl/skipped/{line['reason']}")
+        self.outcomes.close()
+
+    def _stat(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
+
+
+def _failure_reason(failure: Failure) -> tuple[str, int | None]:
+    if failure.check(HttpError):
+        status = int(failure.value.response.status)  # type: ignore[union-attr]
+        return f"HTTP {status}", status
+    return f"{failure.type.__name__ if failure.type else 'Error'}: {failure.value}", None

@@ -1,0 +1,65 @@
+"""URL helpers shared by every spider: the canonical form of a URL, the date in an article's path, and
+the mapping of a real URL onto a replay mirror.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Several recorded sites can sit behind one replay server: the mirror sends the real origin in this header
+# so the server can tell www.pravda.com.ua/robots.txt from another site's /robots.txt.
+ORIGIN_HEADER = "X-Newsetl-Origin"
+
+# Year, month and day as path segments; days and months may be unpadded (/eng/news/2023/05/4/7400574/).
+_PATH_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+_TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|yclid)$", re.IGNORECASE)
+
+
+def canonical_url(url: str) -> str:
+    """The form used to compare and store URLs: lower-case scheme and host, no fragment, no tracking
+    parameters, ``/`` for an empty path. Everything else (case of the path, trailing slashes) is kept,
+    because sites treat those as different pages."""
+    parts = urlsplit(url.strip())
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+    )
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def path_date(url: str) -> date | None:
+    """The publication date written in an article URL's path, or None when there is no valid one."""
+    for match in _PATH_DATE.finditer(urlsplit(url).path):
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def mirror_url(url: str, mirror: str) -> str:
+    """Where to fetch ``url`` from a replay mirror: the mirror's origin with the URL's path and query."""
+    parts = urlsplit(url)
+    target = urlsplit(mirror.rstrip("/"))
+    return urlunsplit((target.scheme, target.netloc, parts.path or "/", parts.query, ""))
+
+
+def validate_mirror(mirror: str) -> str:
+    """The mirror origin without a trailing slash; raises ValueError when it is not ``http(s)://host[:port]``."""
+    cleaned = mirror.strip().rstrip("/")
+    parts = urlsplit(cleaned)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query:
+        raise ValueError(f"mirror={mirror!r}: expected an origin such as http://127.0.0.1:8765")
+    return cleaned
