@@ -40,3 +40,16 @@ lock:
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## make run: migrate the warehouse and start Airflow (UI on http://127.0.0.1:$(AIRFLOW_PORT)); set
+## NEWSETL_MIRROR=http://127.0.0.1:PORT to crawl a replay server instead of the live sites.
+AIRFLOW_PORT ?= 8080
+export AIRFLOW_PORT
+
+.PHONY: run demo
+run: $(STAMP)
+	scripts/run.sh
+
+## make demo: replay the recorded fixture site on 127.0.0.1 and run the whole stack against it (offline).
+demo: $(STAMP)
+	scripts/demo.sh

@@ -33,7 +33,10 @@ class QualityCheckFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class RunPlan:
-    """One source's run: its id (also the crawl_runs key) and the folders its files go to."""
+    """One source's run: its id (also the crawl_runs key) and the folders its files go to.
+
+    The id starts with the source: one Airflow DAG run crawls every source, and crawl_runs keys by run id.
+    """
 
     source: str
     run_id: str
@@ -43,7 +46,7 @@ class RunPlan:
     @classmethod
     def make(cls, source: str, run_id: str, settings: Settings) -> RunPlan:
         root = absolute_data_root(settings)
-        safe = storage.safe_run_id(run_id)
+        safe = storage.safe_run_id(run_id if run_id.startswith(f"{source}_") else f"{source}_{run_id}")
         return cls(
             source=source,
             run_id=safe,
