@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from scrapers.urls import path_date
 from scrapers.warc import WarcRunWriter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +83,9 @@ class SiteArticle:
     url: str
     edition: str
     language: str
-    headline: str
+    headline: (
+        str | None
+    )  # None for golden pages kept as they are (their headline is the parser tests' business)
     published: str  # YYYY-MM-DD, the date in the URL
     template: str
     lastmod: str  # the sitemaps' lastmod (ISO)
@@ -124,6 +128,10 @@ OFFSITE_URL = "https://www.epravda.com.ua/eng/news/2025/12/13/7500903/"
 # Served with Content-Encoding: gzip, as the live site does for HTML.
 GZIPPED_URL = f"{BASE}/news/2025/12/10/7500205/"
 
+# The parser's golden pages (tests/fixtures/pravda/pages/manifest.json) join the site unchanged, at their
+# own URLs, listed in their edition's feed; a page recorded with an error status becomes a failed URL.
+GOLDEN_MANIFEST = ROOT / "tests/fixtures/pravda/pages/manifest.json"
+
 ROBOTS_TXT = "User-agent: *\nDisallow: /eng/news/2025/12/11/\nDisallow: /search/\n"
 MONTHS = ((2025, 11), (2025, 12))
 
@@ -135,9 +143,38 @@ class Site:
     disallowed_url: str
     not_article_url: str
     offsite_url: str
+    failed_urls: tuple[str, ...] = ()
 
     def by_url(self) -> dict[str, SiteArticle]:
         return {a.url: a for a in self.articles}
+
+
+def _edition_of(url: str) -> str:
+    path = url.removeprefix(BASE)
+    return "eng" if path.startswith("/eng/") else "rus" if path.startswith("/rus/") else "ukr"
+
+
+def golden_pages() -> list[tuple[str, int, str, str]]:
+    """``(url, status, edition, html)`` of the golden pages that are pravda.com.ua article URLs."""
+    if not GOLDEN_MANIFEST.is_file():
+        return []
+    manifest = json.loads(GOLDEN_MANIFEST.read_text(encoding="utf-8"))
+    taken = {article_url(e, k, y, m, d, i) for e, k, y, m, d, i, *_ in ARTICLES}
+    pages = []
+    for name, entry in sorted(manifest.items()):
+        url = entry["url"]
+        if (
+            entry.get("source") != "pravda"
+            or url in taken
+            or not re.search(r"/\d{4}/\d{2}/\d{1,2}/\d+/$", url)
+        ):
+            continue
+        taken.add(url)
+        path = GOLDEN_MANIFEST.parent / name
+        data = path.read_bytes()
+        html = (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
+        pages.append((url, int(entry.get("http_status", 200)), _edition_of(url), html))
+    return pages
 
 
 def article_url(edition: str, kind: str, year: int, month: int, day: int, article_id: int) -> str:
@@ -157,7 +194,7 @@ def variant_html(template: Template, url: str, headline: str, published: date, a
 
 def _rss(edition: str, items: list[SiteArticle], extra_links: list[str]) -> bytes:
     entries = [
-        f"<item><title>{escape(a.headline)}</title><link>{escape(a.url)}</link>"
+        f"<item><title>{escape(a.headline or a.url)}</title><link>{escape(a.url)}</link>"
         f"<pubDate>{datetime.fromisoformat(a.lastmod).strftime('%a, %d %b %Y %H:%M:%S %z')}</pubDate></item>"
         for a in items
     ] + [f"<item><title>link</title><link>{escape(link)}</link></item>" for link in extra_links]
@@ -206,6 +243,20 @@ def build_site(out_dir: Path) -> Site:
             )
         )
         pages[url] = variant_html(template, url, headline, published, article_id)
+    golden_status: dict[str, int] = {}
+    for url, status, edition, html in golden_pages():
+        golden_status[url] = status
+        pages[url] = html
+        if status == 200:
+            day = path_date(url)
+            assert day is not None
+            stamp = datetime.combine(day, datetime.min.time(), tzinfo=KYIV).isoformat()
+            articles.append(
+                SiteArticle(
+                    url, edition, LANGUAGES[edition], None, day.isoformat(), "golden", stamp, True, False
+                )
+            )
+    failed_urls = tuple(url for url, status in golden_status.items() if status != 200)
     listing = (
         TEMPLATES["post_2020"].html().split("<article", 1)[0]
         + "<div class='news_list'>News list</div></body></html>"
@@ -222,12 +273,13 @@ def build_site(out_dir: Path) -> Site:
                 (url, 200, [*html_type, ("Content-Encoding", "gzip")], gzip.compress(body, mtime=0))
             )
         else:
-            responses.append((url, 200, html_type, body))
+            responses.append((url, golden_status.get(url, 200), html_type, body))
 
     rss_type = [("Content-Type", "application/rss+xml; charset=utf-8")]
     for edition in ("eng", "ukr", "rus"):
         items = [a for a in articles if a.edition == edition and a.in_feed]
         extra = [DISALLOWED_URL, OFFSITE_URL] if edition == "eng" else []
+        extra += [url for url in failed_urls if _edition_of(url) == edition]
         responses.append(
             (f"{BASE}{EDITION_PREFIX[edition]}/rss/", 200, rss_type, _rss(edition, items, extra))
         )
@@ -280,7 +332,7 @@ def build_site(out_dir: Path) -> Site:
                 response_headers=headers,
                 body=body,
             )
-    site = Site(warc, tuple(articles), DISALLOWED_URL, NOT_ARTICLE_URL, OFFSITE_URL)
+    site = Site(warc, tuple(articles), DISALLOWED_URL, NOT_ARTICLE_URL, OFFSITE_URL, failed_urls)
     (out_dir / "site.json").write_text(
         json.dumps(
             {"warc": str(warc), "articles": [asdict(a) for a in articles]}, ensure_ascii=False, indent=1
