@@ -86,10 +86,29 @@ BOILERPLATE = re.compile(
     r"got a story|for more stories|copyright|©|all rights reserved|"
     r"(photo|image|foto|bild|picture)( credit)?s?\s*[:(]|"
     r"nur angemeldete benutzer|dein kommentar|comments?\b|kommentare?\b|"
-    r"click here|tap here|download (the|our) app|listen to (this|the) article)",
+    r"click here|tap here|download (the|our) app|listen to (this|the) article|"
+    r"article content|lesedauer|reading time|\d+ min(ute)?s? read|copy link|link kopieren|"
+    r"ähnliche( artikel)?:?$|mehr (zum thema|themen)|das könnte sie auch interessieren|"
+    r"you (may|might) also like|recommended for you|fehler gefunden|mit agenturmaterial|"
+    r"dieses thema im programm|hauptinhalt$|il vous reste|la suite est réservée|"
+    r"hat ihnen dieser artikel gefallen|wir freuen uns über ihr feedback|ihre meinung ist uns wichtig|"
+    r"du musst dich einloggen|infos zum zitiervorschlag)",
 )
 BOILERPLATE_MAX_CHARS = 300
 """Longer blocks are text even when they start like boilerplate ("Comments made by the minister…")."""
+
+EDGE_BLOCKS = 3
+"""How many blocks at each end of the body are checked for datelines, bylines and credits."""
+EDGE_MAX_CHARS = 80
+CREDIT_MAX_CHARS = 40
+"""A last block this short without a sentence's ending is a credit ("(dmk)", "Quelle: ntv.de")."""
+_DATE_LINE = re.compile(
+    r"\b(19|20)\d\d\b|\b\d{1,2}:\d\d\b|\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\d{4}年\d{1,2}月"
+)
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»’'。！？]$")
+
+LEAD_MIN_CHARS = 60
+"""A description shorter than this is a label ("Latest news"), not a lead paragraph."""
 
 MIN_BODY_CHARS = 150
 """A body shorter than this is a teaser, a gallery caption or a video page, not an article."""
@@ -271,7 +290,7 @@ class GenericArticle:
     @cached_property
     def _blocks(self) -> tuple[Block, ...]:
         extracted = self._extracted_blocks()
-        blocks = clean_blocks(extracted, headline=self.headline())
+        blocks = clean_blocks(extracted, headline=self.headline(), authors=self.authors())
         ld_body = self.ld.get("articleBody")
         if isinstance(ld_body, str) and blocks:
             kept = filter_by_reference(blocks, ld_body)
@@ -281,7 +300,7 @@ class GenericArticle:
         origin = "trafilatura"
         if _char_count(blocks) < MIN_BODY_CHARS:
             # Some pages carry the whole text only in JSON-LD (the markup is filled in by JavaScript).
-            from_ld = clean_blocks(paragraphs_of(ld_body), headline=self.headline())
+            from_ld = clean_blocks(paragraphs_of(ld_body), headline=self.headline(), authors=self.authors())
             if _char_count(from_ld) > _char_count(blocks):
                 blocks, origin = from_ld, "jsonld"
         if _char_count(blocks) < MIN_BODY_CHARS:
@@ -290,8 +309,41 @@ class GenericArticle:
                 f"{self.page.url}: {_char_count(blocks)} characters of body text (an article has "
                 f"at least {MIN_BODY_CHARS})",
             )
+        lead = self._visible_lead(blocks)
+        if lead is not None:
+            blocks.insert(0, lead)
+            self.sources_used["lead"] = "meta:description"
         self.sources_used["body"] = origin
         return tuple(blocks)
+
+    def _visible_lead(self, blocks: list[Block]) -> Paragraph | None:
+        """The page's standfirst when the extractor left it out, else None.
+
+        Extractors often skip the lead paragraph set in its own element above the text. The description
+        in the metadata is that lead on most news sites; it is added only when the page also shows it
+        (so a search-engine summary never becomes article text) and the body does not already hold it.
+        """
+        descriptions = (
+            self.meta.get("og:description"),
+            self.ld.get("description"),
+            self.meta.get("description"),
+        )
+        for value in descriptions:
+            lead = clean(value)
+            if len(lead) < LEAD_MIN_CHARS:
+                continue
+            grams = _shingles(lead)
+            body = _shingles(" ".join(_block_text(b) for b in blocks))
+            if grams and len(grams & body) / len(grams) >= LD_SUPPORT:
+                return None  # already in the body
+            if _loose(lead) in self._visible_text:
+                return Paragraph(lead)
+        return None
+
+    @cached_property
+    def _visible_text(self) -> str:
+        root = self.page.tree.body
+        return _loose(root.text(deep=True, separator=" ")) if root is not None else ""
 
     def _extracted_blocks(self) -> list[Block]:
         import trafilatura
@@ -441,12 +493,12 @@ def looks_like_article_url(url: str) -> bool:
 # -- block cleaning, usable on any list of blocks ---------------------------------------------------------
 
 
-def clean_blocks(blocks: Iterable[Block], *, headline: str) -> list[Block]:
-    """Drop boilerplate blocks, repeats of the headline and repeated blocks; keep the order."""
+def clean_blocks(blocks: Iterable[Block], *, headline: str, authors: Iterable[str] = ()) -> list[Block]:
+    """Drop boilerplate, repeats of the headline, repeated blocks and edge noise; keep the order."""
     seen: set[str] = set()
     head = _loose(headline)
     kept: list[Block] = []
-    for block in blocks:
+    for position, block in enumerate(blocks):
         if isinstance(block, ListBlock):
             items = tuple(item for item in block.items if not is_boilerplate(item))
             key = _loose(" ".join(items))
@@ -457,12 +509,49 @@ def clean_blocks(blocks: Iterable[Block], *, headline: str) -> list[Block]:
         key = _loose(block.text)
         if not key or key == head or key in seen or is_boilerplate(block.text):
             continue
+        if position < EDGE_BLOCKS and isinstance(block, Heading) and _word_overlap(key, head) >= 0.5:
+            continue  # the page's h1, often with its kicker glued on ("TopicHeadline")
         seen.add(key)
         kept.append(block)
-    # A heading with nothing after it is the title of a box the extractor cut off ("Related", "More").
-    while kept and isinstance(kept[-1], Heading):
+    return trim_edges(kept, authors=authors)
+
+
+def trim_edges(blocks: list[Block], *, authors: Iterable[str] = ()) -> list[Block]:
+    """Take datelines, bylines and credits off the ends of the body, where extractors leave them."""
+    names = {_loose(a) for a in authors}
+
+    def noise(block: Block) -> bool:
+        if isinstance(block, ListBlock) or len(block.text) > EDGE_MAX_CHARS:
+            return False
+        text = block.text
+        if _loose(text) in names or _BYLINE_PREFIX.match(text):
+            return True
+        return (
+            len(text.split()) <= 8 and _DATE_LINE.search(text) is not None and not _SENTENCE_END.search(text)
+        )
+
+    head = [b for b in blocks[:EDGE_BLOCKS] if not noise(b)]
+    middle = blocks[EDGE_BLOCKS:-EDGE_BLOCKS] if len(blocks) > 2 * EDGE_BLOCKS else []
+    tail_start = max(EDGE_BLOCKS, len(blocks) - EDGE_BLOCKS)
+    tail = [b for b in blocks[tail_start:] if not noise(b)]
+    kept = head + middle + tail
+    while kept and (isinstance(kept[-1], Heading) or _is_credit(kept[-1])):
+        # A heading with nothing after it titles a box the extractor cut off ("Related", "More").
         kept.pop()
     return kept
+
+
+def _is_credit(block: Block) -> bool:
+    return (
+        isinstance(block, Paragraph)
+        and len(block.text) <= CREDIT_MAX_CHARS
+        and not _SENTENCE_END.search(block.text)
+    )
+
+
+def _word_overlap(a: str, b: str) -> float:
+    wa, wb = set(a.split()), set(b.split())
+    return len(wa & wb) / len(wa | wb) if wa | wb else 0.0
 
 
 def is_boilerplate(text: str) -> bool:
