@@ -16,7 +16,6 @@ holds the page's tree hands the body node to :func:`node_to_blocks` instead, so 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -105,21 +104,56 @@ def node_to_blocks(root: LexborNode, *, remove: Iterable[str] = ()) -> list[Bloc
     The removed elements are taken out of ``root``'s tree in place: call this after reading any metadata
     that lives inside it.
     """
-    root_id = root.mem_id
-    for selector in (*DEFAULT_REMOVE, *remove):
-        for node in root.css(selector):
-            if node.mem_id != root_id:  # css() also matches the element it is called on
-                node.decompose()
-    builder = _BlockBuilder()
+    _remove(root, ", ".join((*DEFAULT_REMOVE, *remove)))
+    # With every br a space, an element's text is one call into the parser (text(deep=True)) instead of
+    # a walk in Python; that is most of the speed of this module.
+    for br in root.css("br"):
+        br.replace_with(" ")
+    builder = _BlockBuilder(_paragraphs_holding_blocks(root))
     builder.walk(root)
     builder.flush()
     return builder.finish()
 
 
+# Blocks inside a paragraph: impossible when the HTML parser builds the tree from markup (a block start tag
+# closes an open p), but seen in quirks mode (<p><table>) and in trees edited by scripts.
+_BLOCK_IN_P = ", ".join(f"p {tag}" for tag in sorted(BLOCK_TAGS - {"p"}))
+
+
+def _paragraphs_holding_blocks(root: LexborNode) -> set[int]:
+    """The ``mem_id`` of each ``p`` under ``root`` that has a block element inside."""
+    found: set[int] = set()
+    for node in root.css(_BLOCK_IN_P):
+        parent = node.parent
+        while parent is not None and parent.tag != "p":
+            parent = parent.parent
+        if parent is not None:
+            found.add(parent.mem_id)
+    return found
+
+
+def _remove(root: LexborNode, selector: str) -> None:
+    """Take every element matching ``selector`` out of ``root``'s tree, with its content.
+
+    One query for all the selectors (one walk of the tree, not one per selector). Only the outermost
+    matches are removed: removing an element frees its descendants, which must not be touched again.
+    """
+    root_id = root.mem_id
+    matches = [node for node in root.css(selector) if node.mem_id != root_id]  # css() matches root too
+    matched = {node.mem_id for node in matches}
+    for node in matches:
+        parent = node.parent
+        while parent is not None and parent.mem_id != root_id and parent.mem_id not in matched:
+            parent = parent.parent
+        if parent is None or parent.mem_id == root_id:
+            node.decompose()
+
+
 class _BlockBuilder:
     """Walks an element tree; text outside ``p`` (a bare text node in a ``div``) becomes a paragraph too."""
 
-    def __init__(self) -> None:
+    def __init__(self, paragraphs_holding_blocks: set[int]) -> None:
+        self._containers = paragraphs_holding_blocks
         self.blocks: list[Block] = []
         self._loose: list[str] = []
         # Bold-only paragraphs turned into headings: block index -> the paragraph's own text.
@@ -158,23 +192,26 @@ class _BlockBuilder:
             else:
                 # An inline element outside a paragraph: its text joins the running line, but any block
                 # inside it (a div in a span, as broken markup has) still starts a block of its own.
-                if _has_block_descendant(child):
-                    self.walk(child)
+                parts: list[str] = []
+                if _inline_only(child, parts):
+                    self._loose.extend(parts)
                 else:
-                    self._loose.append(_raw_text(child))
+                    self.walk(child)
 
     def flush(self) -> None:
         if self._loose:
-            self._add(Paragraph(normalize_space("".join(self._loose))))
+            text = "".join(self._loose)
             self._loose = []
+            if text and not text.isspace():  # most runs are the indentation between two blocks
+                self._add(Paragraph(normalize_space(text)))
 
     def _paragraph(self, node: LexborNode) -> None:
-        if _has_block_descendant(node):
+        if self._containers and node.mem_id in self._containers:
             # Invalid but seen: a container inside a paragraph. Treat the paragraph as a container.
             self.walk(node)
             self.flush()
             return
-        text = _inline_text(node)
+        text = normalize_space(node.text(deep=True))
         if _has_words(text) and _only_bold(node):
             # A bold-only paragraph is a section label ("Background:"); as a heading line the colon that
             # introduced what follows is redundant, so it is dropped.
@@ -247,13 +284,25 @@ def _gather(node: LexborNode, parts: list[str], nested_lists: list[LexborNode] |
             _gather(child, parts, nested_lists)
 
 
-def _has_block_descendant(node: LexborNode) -> bool:
-    # traverse() yields the node itself first.
-    return any(n.tag in BLOCK_TAGS for n in islice(node.traverse(include_text=False), 1, None))
+def _inline_only(node: LexborNode, parts: list[str]) -> bool:
+    """Append the text under ``node`` to ``parts``; False (and stop) at the first block element inside."""
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            parts.append(child.text(deep=False))
+        elif tag is None or tag.startswith("-"):
+            continue
+        elif tag == "br":
+            parts.append(" ")
+        elif tag in BLOCK_TAGS or not _inline_only(child, parts):
+            return False
+    return True
 
 
 def _only_bold(node: LexborNode) -> bool:
     """True when every non-blank text node under ``node`` sits inside a ``b`` or ``strong``."""
+    if node.css_first("b, strong") is None:  # the common case, answered without a walk in Python
+        return False
     return _bold_check(node, inside_bold=False)
 
 
@@ -261,7 +310,7 @@ def _bold_check(node: LexborNode, *, inside_bold: bool) -> bool:
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":
-            if not inside_bold and normalize_space(child.text(deep=False)):
+            if not inside_bold and _has_words(child.text(deep=False)):
                 return False
         elif tag is not None and not tag.startswith("-"):
             if not _bold_check(child, inside_bold=inside_bold or tag in BOLD_TAGS):

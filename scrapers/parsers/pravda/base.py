@@ -81,6 +81,7 @@ class PravdaDesign:
         self.source = source
         self.ld = page.jsonld
         self.sources_used: dict[str, str] = {}
+        self._canonical: str | None = None
 
     @classmethod
     def matches(cls, page: Page) -> bool:
@@ -93,11 +94,14 @@ class PravdaDesign:
     # -- fields ---------------------------------------------------------------------------------------
 
     def canonical_url(self) -> str:
-        for candidate in (self.page.canonical_link, self.page.meta.get("og:url", "")):
-            url = absolute(candidate, self.page.url)
-            if url and same_site(url, self.source.base_url):
-                return url
-        return self.page.url
+        if self._canonical is None:  # edition and section read it too
+            self._canonical = self.page.url
+            for candidate in (self.page.canonical_link, self.page.meta.get("og:url", "")):
+                url = absolute(candidate, self.page.url)
+                if url and same_site(url, self.source.base_url):
+                    self._canonical = url
+                    break
+        return self._canonical
 
     def headline(self) -> str:
         for origin, value in (
