@@ -1,0 +1,185 @@
+"""The small parts of the parsers: dates, JSON-LD readers, the registry, the design choice."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import pytest
+
+from scrapers.parsers import UnknownParser, UnknownSite, parse_page, source_for_url
+from scrapers.parsers.dates import clock_time, date_from_url, parse_iso
+from scrapers.parsers.metadata import jsonld_keywords, jsonld_people, language_tag, same_site
+from scrapers.parsers.page import Page
+from scrapers.parsers.pravda import DESIGNS, choose_design
+from scrapers.parsers.pravda.base import KYIV, jsonld_body, keep
+from scrapers.parsers.pravda.post_2020 import PostDesign2020
+from transforms.blocks import ListBlock, Paragraph
+from transforms.errors import NotAnArticle
+from transforms.sources import Source, load_sources
+
+PRAVDA = load_sources()["pravda"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.pravda.com.ua/eng/news/2023/05/4/7400574/", date(2023, 5, 4)),
+        ("https://www.pravda.com.ua/eng/news/2023/09/30/7422079/", date(2023, 9, 30)),
+        ("https://www.pravda.com.ua/rus/articles/2026/1/8/8015225/", date(2026, 1, 8)),
+        ("https://www.pravda.com.ua/eng/news/2023/02/30/1/", None),  # no such day
+        ("https://www.pravda.com.ua/eng/news/", None),
+    ],
+)
+def test_date_from_url(url: str, expected: date | None) -> None:
+    assert date_from_url(url) == expected
+
+
+def test_parse_iso_keeps_an_offset_and_gives_kyiv_time_to_a_naive_timestamp() -> None:
+    assert parse_iso("2026-01-08T17:46:00+02:00", KYIV) == datetime(
+        2026, 1, 8, 17, 46, tzinfo=timezone(timedelta(hours=2))
+    )
+    naive = parse_iso("2025-10-24 15:26:00", KYIV)
+    assert naive is not None and naive.utcoffset() == timedelta(hours=3)  # summer time that day
+    assert parse_iso("2024-01-01T00:00:00Z", KYIV) == datetime(2024, 1, 1, tzinfo=UTC)
+    assert parse_iso("yesterday", KYIV) is None
+    assert parse_iso(None, KYIV) is None
+
+
+def test_clock_time() -> None:
+    assert clock_time("8 января, 17:46") == time(17, 46)
+    assert clock_time("Thursday, 4 May 2023, 8:12") == time(8, 12)
+    assert clock_time("no time here, 25:99") is None
+
+
+def test_jsonld_people_leaves_organisations_out() -> None:
+    authors = [
+        {"@type": "Person", "name": " Ярослав  Кузишин "},
+        {"@type": "Organization", "name": "Українська правда"},
+        {"name": "No Type Given"},
+        "Plain Name",
+    ]
+    assert jsonld_people(authors) == ("Ярослав Кузишин", "No Type Given", "Plain Name")
+    assert jsonld_people({"@type": "Organization", "name": "Економічна правда"}) == ()
+
+
+def test_jsonld_keywords_as_a_list_or_a_string() -> None:
+    assert jsonld_keywords(["суд", "ОАСК", "Павел Вовк "]) == ("суд", "ОАСК", "Павел Вовк")
+    assert jsonld_keywords("energy, power outages,,energy") == ("energy", "power outages")
+    assert jsonld_keywords(None) == ()
+
+
+def test_language_tag_and_same_site() -> None:
+    assert language_tag("uk-UA") == language_tag("uk") == "uk"
+    assert same_site("https://pravda.com.ua/eng/news/1/", "https://www.pravda.com.ua")
+    assert not same_site("http://127.0.0.1:8080/eng/news/1/", "https://www.pravda.com.ua")
+    assert not same_site("/eng/news/1/", "https://www.pravda.com.ua")
+
+
+def test_json_ld_article_body_splits_on_tabs_and_drops_noise() -> None:
+    body = " \t First paragraph.\t Read also: another story\tSecond one.\r\nThird  one.\t "
+    assert jsonld_body(body) == (
+        Paragraph("First paragraph."),
+        Paragraph("Second one."),
+        Paragraph("Third one."),
+    )
+
+
+def test_keep_drops_read_also_and_photo_credits_only() -> None:
+    assert not keep(Paragraph("Читайте також: інша новина"))
+    assert not keep(Paragraph("Photo: Getty Images"))
+    assert keep(Paragraph("Photographers were at the scene."))
+    assert keep(ListBlock(("Read also: kept inside a list",)))
+
+
+def test_the_json_ld_article_object_is_found_among_others_and_in_a_graph() -> None:
+    html = (
+        '<script type="application/ld+json">{not json</script>'
+        '<script type="application/ld+json">{"@type": "BreadcrumbList"}</script>'
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"},'
+        ' {"@type": ["NewsArticle"], "headline": "Found"}]}</script>'
+    )
+    assert Page.parse(html, "https://www.pravda.com.ua/eng/news/2025/1/1/1/").jsonld["headline"] == "Found"
+
+
+def test_designs_are_dated_and_the_valid_one_wins_when_markup_fits_several() -> None:
+    assert all(d.VALID_UNTIL is None or d.VALID_FROM <= d.VALID_UNTIL for d in DESIGNS)
+    assert len({d.NAME for d in DESIGNS}) == len(DESIGNS)
+    # A page carrying both the old and the new news markup (a transition template).
+    page = Page.parse(
+        '<article class="post"><h1 class="post_title">x</h1></article><article class="post_news"></article>',
+        "https://www.pravda.com.ua/eng/news/2024/12/30/7000001/",
+    )
+    assert choose_design(page, datetime(2024, 12, 30, tzinfo=UTC)) is PostDesign2020
+    assert choose_design(page, datetime(2025, 3, 1, tzinfo=UTC)).NAME == "pravda.news@2025"
+
+
+def test_an_unknown_layout_on_an_article_url_is_reported_as_such() -> None:
+    html = "<html><head><title>Something</title></head><body><main><p>text</p></main></body></html>"
+    with pytest.raises(NotAnArticle) as caught:
+        parse_page(
+            html,
+            "https://www.pravda.com.ua/eng/news/2025/1/1/8000001/",
+            source=PRAVDA,
+            fetched_at=datetime(2025, 1, 2, tzinfo=UTC),
+        )
+    assert caught.value.reason == "unknown_layout"
+
+
+def test_a_page_with_the_markup_but_no_text_is_not_stored() -> None:
+    html = (
+        '<article class="post_news"><h1 class="post_news_title">Title</h1><div class="post_news_text"></div>'
+    )
+    with pytest.raises(NotAnArticle) as caught:
+        parse_page(
+            html,
+            "https://www.pravda.com.ua/eng/news/2025/1/1/8000001/",
+            source=PRAVDA,
+            fetched_at=datetime(2025, 1, 2, tzinfo=UTC),
+        )
+    assert caught.value.reason == "no_body"
+
+
+def test_a_page_without_a_headline_is_not_stored() -> None:
+    html = '<article class="post_news"><div class="post_news_text"><p>Text.</p></div></article>'
+    with pytest.raises(NotAnArticle) as caught:
+        parse_page(
+            html,
+            "https://www.pravda.com.ua/eng/news/2025/1/1/8000001/",
+            source=PRAVDA,
+            fetched_at=datetime(2025, 1, 2, tzinfo=UTC),
+        )
+    assert caught.value.reason == "no_headline"
+
+
+def test_registry_errors_name_what_is_wrong() -> None:
+    odd = Source("odd", "Odd", "https://odd.example", {"en": "en"}, (), (), (), "no-such-parser", True)
+    with pytest.raises(UnknownParser, match="no-such-parser"):
+        parse_page(
+            "<p>x</p>", "https://odd.example/1/", source=odd, fetched_at=datetime(2025, 1, 1, tzinfo=UTC)
+        )
+    with pytest.raises(ValueError, match="timezone-aware"):
+        parse_page("<p>x</p>", "https://www.pravda.com.ua/", source=PRAVDA, fetched_at=datetime(2025, 1, 1))
+
+
+def test_source_for_url_matches_the_host_with_or_without_www() -> None:
+    sources = load_sources()
+    assert source_for_url("https://pravda.com.ua/eng/news/2023/09/30/7422079/", sources).key == "pravda"
+    with pytest.raises(UnknownSite, match="no source is on the site"):
+        source_for_url("https://example.org/a/", sources)
+    with pytest.raises(UnknownSite, match="not an absolute http"):
+        source_for_url("www.pravda.com.ua/eng/", sources)
+
+
+def test_fetched_at_is_stored_in_utc_and_collected_on_defaults_to_its_date() -> None:
+    html = (
+        '<article class="post_news"><h1 class="post_news_title">Title</h1>'
+        '<div class="post_news_text"><p>Text.</p></div></article>'
+    )
+    kyiv_evening = datetime(2025, 1, 1, 23, 30, tzinfo=KYIV)  # already 1 January, 21:30 in UTC
+    record = parse_page(
+        html, "https://www.pravda.com.ua/eng/news/2025/1/1/8000001/", source=PRAVDA, fetched_at=kyiv_evening
+    )
+    assert record.fetched_at.utcoffset() == timedelta(0)
+    assert record.collected_on == date(2025, 1, 1)
+    assert record.published_at == datetime(2025, 1, 1, tzinfo=KYIV)  # only the URL's day is known
+    assert record.extra["field_sources"]["published_at"] == "url"
