@@ -12,7 +12,7 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
-EXPECTED_DAGS = {"news_ingest", "news_backfill"}
+EXPECTED_DAGS = {"news_ingest", "news_backfill", "news_export"}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,13 @@ def test_ingest_chains_crawl_transform_load_check_per_enabled_source(dagbag) -> 
             assert downstream in dag.get_task(upstream).downstream_task_ids
     load = dag.get_task(f"{enabled[0]}.load")
     assert [outlet.name for outlet in load.outlets] == ["newsetl_articles"]
+
+
+def test_export_follows_the_articles_asset(dagbag) -> None:
+    dag = dagbag.dags["news_export"]
+    assert [(asset.name, asset.uri) for asset in dag.schedule] == [
+        ("newsetl_articles", "newsetl://warehouse/articles")
+    ]
 
 
 def test_backfill_form_validates_its_fields(dagbag) -> None:
