@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from transforms import storage
 from transforms.frame import FRAME_COLUMNS, TIMESTAMP_COLUMNS, check_frame
@@ -38,6 +38,7 @@ from warehouse import migrate
 from warehouse.engine import make_engine
 from warehouse.models import HEADLINE_MAX, KEY_MAX, URL_MAX
 from warehouse.staging import STAGING_TABLES, batch, batch_rejects, batch_tags
+from warehouse.types import UTCDateTime
 
 COUNT_NAMES = ("discovered", "inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
 LOAD_STAGE = "load"
@@ -309,21 +310,14 @@ def _ensure_run(conn: Connection, run: RunInfo) -> None:
             "SELECT CAST(:run_id AS VARCHAR(250)), :source, :dag_run_id, :started_at, 'loading', "
             "0, 0, 0, 0, 0, 0, 0 "
             "WHERE NOT EXISTS (SELECT 1 FROM crawl_runs WHERE run_id = CAST(:run_id AS VARCHAR(250)))"
-        ),
+        ).bindparams(bindparam("started_at", type_=UTCDateTime())),
         {
             "run_id": run.run_id,
             "source": run.source,
             "dag_run_id": run.dag_run_id,
-            "started_at": _utc_param(conn, run.started_at),
+            "started_at": run.started_at,
         },
     )
-
-
-def _utc_param(conn: Connection, value: datetime) -> datetime:
-    # Bound through text(), so convert here the way UTCDateTime does for typed columns.
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    aware = aware.astimezone(UTC)
-    return aware.replace(tzinfo=None) if conn.dialect.name == "sqlite" else aware
 
 
 def load_frame(
@@ -383,8 +377,8 @@ def load_frame(
             counts["failed"] = int(failed)
             counts = {"discovered": sum(counts.values()), **counts}
             conn.execute(
-                text(_FINISH_RUN),
-                {**params, **counts, "now": _utc_param(conn, datetime.now(UTC))},
+                text(_FINISH_RUN).bindparams(bindparam("now", type_=UTCDateTime())),
+                {**params, **counts, "now": datetime.now(UTC)},
             )
         finally:
             if conn.dialect.name == "sqlite" and conn.in_transaction():

@@ -1,0 +1,97 @@
+"""The small, fixed warehouse that docs/warehouse.md's example answers are computed on.
+
+Two runs of the pravda source: the first loads the reference seed document and six articles in three
+editions (one rejected page, two skipped, one failed); the second a day later sees one article changed,
+one unchanged, one new, and one record that breaks a constraint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+from wh_factory import make_record
+
+from transforms.frame import records_to_frame
+from transforms.seed import parse
+from transforms.sources import load_sources
+from warehouse.load import RunInfo, load_frame
+from warehouse.seeds import document_record
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_fca3a0f034b59467.txt"
+DAY1 = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
+DAY2 = datetime(2024, 11, 26, 8, 0, tzinfo=UTC)
+
+
+def load_docs_fixture(engine: Engine) -> None:
+    sources = load_sources()
+    reference = document_record(parse(SEED.read_text(encoding="utf-8")), sources["pravda"])
+    eng = [
+        make_record(1, headline="Drones attack Kyiv overnight", tags=("war", "drones"), fetched_at=DAY1),
+        make_record(2, headline="Parliament passes the budget", tags=("politics",), fetched_at=DAY1),
+        make_record(
+            3,
+            headline="Air defence downs missiles",
+            tags=("war",),
+            published_at=datetime(2023, 10, 1, 6, 30, tzinfo=UTC),
+            fetched_at=DAY1,
+        ),
+    ]
+    ukr = [
+        make_record(4, edition="ukr", headline="Сили оборони збили ракети", tags=("війна",), fetched_at=DAY1),
+        make_record(
+            5,
+            edition="ukr",
+            headline="Рада ухвалила бюджет",
+            tags=("політика",),
+            published_at=datetime(2023, 10, 1, 9, 0, tzinfo=UTC),
+            fetched_at=DAY1,
+        ),
+    ]
+    rus = [make_record(6, edition="rus", headline="Дроны атаковали Киев", tags=("война",), fetched_at=DAY1)]
+    first = [reference, *eng, *ukr, *rus]
+    not_article = pd.DataFrame(
+        [
+            {
+                "url": "https://www.pravda.com.ua/eng/news/",
+                "stage": "crawl",
+                "reason": "not an article: listing",
+                "payload": '{"outcome": "not_article"}',
+            }
+        ]
+    )
+    load_frame(
+        engine,
+        records_to_frame(first),
+        RunInfo("pravda-2024-11-25", "pravda", "scheduled__2024-11-25T08:00:00+00:00", DAY1),
+        rejects=not_article,
+        skipped=2,
+        failed=1,
+        sources=sources,
+    )
+
+    changed = replace(
+        eng[0],
+        headline="Drones and missiles attack Kyiv overnight",
+        fetched_at=DAY2,
+        collected_on=DAY2.date(),
+        tags=("war", "drones", "missiles"),
+    )
+    unchanged = replace(eng[1], fetched_at=DAY2, collected_on=DAY2.date())
+    new = make_record(
+        7,
+        headline="Defence industry forum opens",
+        tags=("industry",),
+        published_at=datetime(2023, 10, 2, 7, 0, tzinfo=UTC),
+        fetched_at=DAY2,
+    )
+    bad = replace(make_record(8, fetched_at=DAY2), url="ftp://www.pravda.com.ua/eng/news/8/")
+    load_frame(
+        engine,
+        records_to_frame([changed, unchanged, new, bad]),
+        RunInfo("pravda-2024-11-26", "pravda", "scheduled__2024-11-26T08:00:00+00:00", DAY2),
+        sources=sources,
+    )
