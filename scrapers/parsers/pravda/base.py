@@ -115,13 +115,18 @@ class PravdaDesign:
         raise NotAnArticle("no_headline", f"{self.page.url}: no headline in JSON-LD, og:title or markup")
 
     def authors(self) -> tuple[str, ...]:
-        people = jsonld_people(self.ld.get("author"))
-        if people:
-            return people
         og_author = clean(self.page.meta.get("article:author"))
-        if og_author and not og_author.startswith(("http://", "https://")):
-            return (og_author,)
-        return unique(self.page.texts_of(self.AUTHORS))
+        for origin, get in (
+            ("jsonld", lambda: jsonld_people(self.ld.get("author"))),
+            # article:author is often a profile URL rather than a name.
+            ("og", lambda: () if og_author.startswith(("http://", "https://")) else unique([og_author])),
+            ("markup", lambda: unique(self.page.texts_of(self.AUTHORS))),
+        ):
+            names = get()
+            if names:
+                self.sources_used["authors"] = origin
+                return names
+        return ()
 
     def published_at(self) -> datetime | None:
         return self._timestamp("published_at", "datePublished", "article:published_time", markup=True)
@@ -132,8 +137,12 @@ class PravdaDesign:
     def tags(self) -> tuple[str, ...]:
         keywords = jsonld_keywords(self.ld.get("keywords"))
         if keywords:
+            self.sources_used["tags"] = "jsonld"
             return keywords
-        return unique(self.page.texts_of(self.TAGS))
+        tags = unique(self.page.texts_of(self.TAGS))
+        if tags:
+            self.sources_used["tags"] = "markup"
+        return tags
 
     def edition(self) -> str:
         first = _path_segments(self.canonical_url())[:1]
