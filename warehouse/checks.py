@@ -17,6 +17,9 @@ from warehouse.models import Article, ArticleVersion, CrawlRun
 
 # Above this share of quarantined articles among the fetched ones, the parsers or the site have changed.
 MAX_QUARANTINE_RATIO = 0.5
+# ...judged only on enough pages: an incremental run that fetched two new pages, one of them a listing
+# page, says nothing about the parsers.
+MIN_FETCHED_FOR_RATIO = 10
 # Nothing the sources publish predates this; an earlier date is a parsing error.
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 # A publication time may run ahead of the load by a time-zone mistake at most.
@@ -27,7 +30,11 @@ _COUNTS = ("inserted", "updated", "unchanged", "quarantined", "skipped", "failed
 
 
 def run_checks(
-    engine_url: str, run_id: str, *, max_quarantine_ratio: float = MAX_QUARANTINE_RATIO
+    engine_url: str,
+    run_id: str,
+    *,
+    max_quarantine_ratio: float = MAX_QUARANTINE_RATIO,
+    min_fetched_for_ratio: int = MIN_FETCHED_FOR_RATIO,
 ) -> list[str]:
     """Every failed check of run ``run_id`` as a readable line; an empty list means the run is good."""
     engine = make_engine(engine_url)
@@ -40,7 +47,7 @@ def run_checks(
             failures = _counts(run)
             failures += _empty_fields(conn, run_id)
             failures += _implausible_dates(conn, run_id, run["finished_at"] or run["started_at"])
-            failures += _quarantine_ratio(run, max_quarantine_ratio)
+            failures += _quarantine_ratio(run, max_quarantine_ratio, min_fetched_for_ratio)
             return failures
     finally:
         engine.dispose()
@@ -99,9 +106,9 @@ def _implausible_dates(conn: Connection, run_id: str, loaded_at: datetime) -> li
     return failures
 
 
-def _quarantine_ratio(run: Mapping[str, Any], limit: float) -> list[str]:
+def _quarantine_ratio(run: Mapping[str, Any], limit: float, min_fetched: int) -> list[str]:
     fetched = sum(int(run[name]) for name in ("inserted", "updated", "unchanged", "quarantined"))
-    if not fetched:
+    if not fetched or fetched < min_fetched:
         return []
     ratio = int(run["quarantined"]) / fetched
     if ratio > limit:

@@ -141,7 +141,7 @@ def _summary(console: Any, run_id: str, figures: dict[str, Any], counts: dict[st
     from rich.table import Table
 
     crawl_outcomes = (figures.get("crawl") or {}).get("outcomes") or {}
-    table = Table(title=f"run {run_id}", show_header=True, header_style="bold")
+    table = Table(title=f"run {run_id}", show_header=True, header_style="bold", min_width=len(run_id) + 8)
     table.add_column("outcome")
     table.add_column("URLs", justify="right")
     if counts:

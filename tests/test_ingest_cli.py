@@ -1,0 +1,102 @@
+"""``newsetl ingest`` end to end: a real crawl of the replayed fixture site into a fresh SQLite warehouse."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWSETL = str(Path(sys.executable).parent / "newsetl")
+
+
+def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
+    spec = importlib.util.spec_from_file_location(
+        "newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py"
+    )
+    assert spec and spec.loader
+    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+    if spec.name not in sys.modules:
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+site_fixtures = _site_fixtures()
+fixture_site = site_fixtures.fixture_site
+
+
+def ingest(data_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NEWSETL, "ingest", *args],
+        cwd=ROOT,
+        env={**site_fixtures.quiet_env(data_root), "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def rows(data_root: Path, sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(f"sqlite:///{data_root / 'warehouse.sqlite'}")
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_ingest_loads_the_site_and_a_repeat_adds_nothing(fixture_site: Any, tmp_path: Path) -> None:
+    data_root = tmp_path / "data"
+    with site_fixtures.replay_process([fixture_site.warc]) as mirror:
+        first = ingest(data_root, "pravda", "--mirror", mirror, "--run-id", "first")
+        assert first.returncode == 0, first.stdout + first.stderr
+        second = ingest(data_root, "pravda", "--mirror", mirror, "--run-id", "second")
+        assert second.returncode == 0, second.stdout + second.stderr
+
+    for step in ("crawl", "transform", "load", "check"):
+        assert f"✓ {step}" in first.stdout
+    assert "discovered" in first.stdout and "inserted" in first.stdout
+
+    expected = len(fixture_site.articles)
+    assert rows(data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
+    runs = rows(
+        data_root,
+        "SELECT run_id, dag_run_id, discovered, inserted, updated, unchanged, quarantined, skipped, failed"
+        " FROM crawl_runs ORDER BY run_id",
+    )
+    assert [r[0] for r in runs] == ["pravda_first", "pravda_second"]
+    first_run, second_run = runs
+    assert first_run[1] is None  # not an Airflow run
+    assert first_run[3] == expected
+    assert first_run[2] == sum(first_run[3:])
+    # The repeat skips what it already has (known_unchanged) and inserts nothing.
+    assert second_run[3] == 0 and second_run[4] == 0
+    assert second_run[2] == sum(second_run[3:])
+    assert second_run[7] >= expected
+    assert rows(data_root, "SELECT COUNT(*) FROM article_versions") == [(expected,)]
+    raw = data_root / "raw" / "pravda" / "pravda_first"
+    assert (raw / "items.jsonl").is_file() and list(raw.glob("*.warc.gz"))
+    assert (data_root / "staged" / "pravda" / "pravda_first" / "records.parquet").is_file()
+
+
+def test_ingest_rejects_bad_arguments_with_a_clear_message(tmp_path: Path) -> None:
+    unknown = ingest(tmp_path, "no-such-source")
+    assert unknown.returncode == 2
+    assert "unknown source 'no-such-source'; known: pravda" in unknown.stderr
+    edition = ingest(tmp_path, "pravda", "--edition", "klingon")
+    assert edition.returncode == 2
+    assert "klingon is not an edition of pravda" in edition.stderr
+    dates = ingest(tmp_path, "pravda", "--since", "2024-05-10", "--until", "2024-05-01")
+    assert dates.returncode == 2
+    assert "--until 2024-05-01 is before --since 2024-05-10" in dates.stderr
+    bad_day = ingest(tmp_path, "pravda", "--since", "10/05/2024")
+    assert bad_day.returncode == 2
+    assert "--since='10/05/2024': expected a date as YYYY-MM-DD" in bad_day.stderr
+    assert not (tmp_path / "warehouse.sqlite").exists()
