@@ -117,6 +117,8 @@ LD_SUPPORT = 0.5
 """A block stays when at least this share of its 4-word shingles occurs in the JSON-LD articleBody."""
 LD_MIN_COVERAGE = 0.8
 """The JSON-LD body arbitrates only when it is the article: it covers this share of what was extracted."""
+LD_EXTENDS = 1.5
+"""...and it replaces the extracted body when it is this many times longer (the extractor stopped early)."""
 
 # Elements removed before the page goes to trafilatura: they never hold article text and are most of
 # the bytes of a modern page, so lxml has less to parse.
@@ -298,9 +300,10 @@ class GenericArticle:
                 self.sources_used["body_filter"] = "jsonld"
             blocks = kept
         origin = "trafilatura"
-        if _char_count(blocks) < MIN_BODY_CHARS:
-            # Some pages carry the whole text only in JSON-LD (the markup is filled in by JavaScript).
-            from_ld = clean_blocks(paragraphs_of(ld_body), headline=self.headline(), authors=self.authors())
+        from_ld = clean_blocks(paragraphs_of(ld_body), headline=self.headline(), authors=self.authors())
+        if _char_count(blocks) < MIN_BODY_CHARS or extends(from_ld, blocks):
+            # Some pages carry the whole text only in JSON-LD (the markup is filled in by JavaScript, or
+            # hidden behind a "read more" the extractor cannot open).
             if _char_count(from_ld) > _char_count(blocks):
                 blocks, origin = from_ld, "jsonld"
         if _char_count(blocks) < MIN_BODY_CHARS:
@@ -581,6 +584,15 @@ def filter_by_reference(blocks: list[Block], reference: str) -> list[Block]:
         if not grams or sum(1 for g in grams if g in ref) / len(grams) >= LD_SUPPORT:
             kept.append(block)
     return kept if len(kept) != len(blocks) else blocks
+
+
+def extends(reference: list[Block], blocks: list[Block]) -> bool:
+    """True when ``reference`` holds what ``blocks`` hold and much more: the extractor stopped early."""
+    ref = _shingles(" ".join(_block_text(b) for b in reference))
+    got = _shingles(" ".join(_block_text(b) for b in blocks))
+    if not ref or not got:
+        return False
+    return len(got & ref) / len(got) >= LD_MIN_COVERAGE and len(ref) >= LD_EXTENDS * len(got)
 
 
 def paragraphs_of(text: object) -> list[Block]:

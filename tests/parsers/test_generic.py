@@ -191,6 +191,15 @@ def test_body_only_in_jsonld_article_body() -> None:
     assert record.extra["field_sources"]["body"] == "jsonld"
 
 
+def test_jsonld_article_body_replaces_a_body_cut_short() -> None:
+    # The page shows two paragraphs and a "continue reading" button; articleBody holds the whole text.
+    ld = {**ARTICLE_LD, "articleBody": "\n".join([*PARAGRAPHS, CLOSING])}
+    body = "".join(f"<p>{t}</p>" for t in PARAGRAPHS[:2]) + '<button class="more">Continue reading</button>'
+    record = parse(page(head=jsonld(ld), body=body))
+    assert record.blocks == tuple(Paragraph(t) for t in [*PARAGRAPHS, CLOSING])
+    assert record.extra["field_sources"]["body"] == "jsonld"
+
+
 def test_jsonld_article_body_drops_extracted_blocks_that_are_not_the_article() -> None:
     promo = (
         "Our journalists work around the clock to bring you verified reports from the front line, and every "
