@@ -5,7 +5,9 @@ Every design parser reads from one ``Page``; nothing parses the HTML a second ti
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +39,7 @@ class Page:
 
     @classmethod
     def parse(cls, html: bytes | str, url: str) -> Page:
-        tree = LexborHTMLParser(html)
+        tree = LexborHTMLParser(decode_html(html) if isinstance(html, bytes) else html)
         return cls(url=url, tree=tree, jsonld=_article_jsonld(tree), meta=_meta(tree))
 
     def first(self, selector: str) -> LexborNode | None:
@@ -61,6 +63,28 @@ class Page:
     def canonical_link(self) -> str:
         node = self.tree.css_first('link[rel="canonical"]')
         return (node.attributes.get("href") or "").strip() if node is not None else ""
+
+
+# <meta charset="windows-1251"> or <meta http-equiv="Content-Type" content="text/html; charset=...">
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def decode_html(data: bytes) -> str:
+    """The page's text: UTF-8 (with or without a BOM) when it decodes as such, else the charset the page
+    declares in a meta tag (older pages of the sites were windows-1251), else UTF-8 with replacements."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED_CHARSET.search(data[:4096])
+    if declared is not None:
+        try:
+            return data.decode(declared.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass  # an unknown charset name
+    return data.decode("utf-8", errors="replace")
 
 
 def _meta(tree: LexborHTMLParser) -> dict[str, str]:

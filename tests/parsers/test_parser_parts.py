@@ -9,7 +9,7 @@ import pytest
 from scrapers.parsers import UnknownParser, UnknownSite, parse_page, source_for_url
 from scrapers.parsers.dates import clock_time, date_from_url, parse_iso
 from scrapers.parsers.metadata import jsonld_keywords, jsonld_people, language_tag, same_site
-from scrapers.parsers.page import Page
+from scrapers.parsers.page import Page, decode_html
 from scrapers.parsers.pravda import DESIGNS, choose_design
 from scrapers.parsers.pravda.base import KYIV, jsonld_body, keep
 from scrapers.parsers.pravda.post_2020 import PostDesign2020
@@ -183,3 +183,11 @@ def test_fetched_at_is_stored_in_utc_and_collected_on_defaults_to_its_date() -> 
     assert record.collected_on == date(2025, 1, 1)
     assert record.published_at == datetime(2025, 1, 1, tzinfo=KYIV)  # only the URL's day is known
     assert record.extra["field_sources"]["published_at"] == "url"
+
+
+def test_pages_in_a_declared_legacy_charset_are_decoded() -> None:
+    html = '<html><head><meta charset="windows-1251"><title>Тест</title></head><body><p>Привіт</p></body>'
+    page = Page.parse(html.encode("cp1251"), "https://www.pravda.com.ua/news/2004/1/1/1/")
+    assert page.text_of("p") == "Привіт"
+    assert decode_html(b"\xef\xbb\xbf<p>\xd0\x90</p>") == "<p>А</p>"  # UTF-8 with a BOM
+    assert decode_html(b"<p>\xff</p>") == "<p>\ufffd</p>"  # undeclared and not UTF-8: replaced, not lost
