@@ -12,7 +12,9 @@ connection reset. Use it as a library (``with ReplayServer(paths) as server: ser
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,21 +68,28 @@ def _target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+FAULT_KINDS = ("status", "reset", "truncate", "drip")
+DRIP_CHUNK = 1024
+
+
 @dataclass
 class Fault:
     """What to do instead of serving the recording, ``times`` times.
 
     kind ``status``: answer ``status`` (with ``Retry-After`` when ``retry_after`` is set);
-    kind ``reset``: close the connection without an answer."""
+    kind ``reset``: close the connection without an answer;
+    kind ``truncate``: announce the recording's full length, send half of its body, close;
+    kind ``drip``: send the recording in 1 KiB pieces, ``delay`` seconds apart."""
 
     kind: str = "status"
     times: int = 1
     status: int = 503
     retry_after: str | None = None
+    delay: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in {"status", "reset"}:
-            raise ValueError(f"fault kind {self.kind!r}: expected 'status' or 'reset'")
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind {self.kind!r}: expected one of {', '.join(FAULT_KINDS)}")
         if self.times < 1:
             raise ValueError(f"fault times={self.times}: expected at least 1")
 
@@ -122,8 +131,8 @@ def _fault_key(url_or_path: str) -> str:
 
 
 def parse_fault_spec(spec: str) -> tuple[str, Fault]:
-    """A fault given as ``newsetl replay --fault``: ``URL_OR_PATH=503x2``, ``…=429x1:5`` (with Retry-After 5)
-    or ``…=resetx1``."""
+    """A fault given as ``newsetl replay --fault``: ``URL_OR_PATH=503x2``, ``…=429x1:5`` (with Retry-After 5),
+    ``…=resetx1``, ``…=truncatex1`` or ``…=dripx1:0.5`` (0.5 s between pieces)."""
     where, sep, what = spec.rpartition("=")
     if not sep or not where:
         raise ValueError(f"--fault {spec!r}: expected URL_OR_PATH=STATUSxTIMES, e.g. /eng/rss/=503x2")
@@ -131,8 +140,10 @@ def parse_fault_spec(spec: str) -> tuple[str, Fault]:
     times_text, _, retry_after = rest.partition(":")
     try:
         times = int(times_text or "1")
-        if kind_text == "reset":
-            return where, Fault("reset", times)
+        if kind_text in {"reset", "truncate"}:
+            return where, Fault(kind_text, times)
+        if kind_text == "drip":
+            return where, Fault("drip", times, delay=float(retry_after or "0.1"))
         return where, Fault("status", times, int(kind_text), retry_after or None)
     except ValueError as exc:
         raise ValueError(f"--fault {spec!r}: {exc}") from None
@@ -161,7 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        if fault is not None:
+        if fault is not None and fault.kind in {"truncate", "drip"} and recording is not None:
+            self._send_recording(recording, send_body, fault)
+            return
+        if fault is not None and fault.kind == "status":
             body = f"fault injected: {fault.status}\n".encode()
             self.send_response(fault.status)
             if fault.retry_after is not None:
@@ -172,14 +186,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(404)
             self._finish("text/plain", f"not recorded: {url}\n".encode(), send_body)
             return
+        self._send_recording(recording, send_body, None)
+
+    def _send_recording(self, recording: RecordedResponse, send_body: bool, fault: Fault | None) -> None:
         self.send_response(recording.status, recording.reason or None)
         for name, value in recording.headers:
             if name.lower() not in HOP_BY_HOP | {"content-length", "date", "server"}:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(recording.body)))
         self.end_headers()
-        if send_body:
+        if not send_body:
+            return
+        if fault is None:
             self.wfile.write(recording.body)
+        elif fault.kind == "truncate":
+            self.wfile.write(recording.body[: len(recording.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        else:  # drip
+            for start in range(0, len(recording.body), DRIP_CHUNK):
+                self.wfile.write(recording.body[start : start + DRIP_CHUNK])
+                self.wfile.flush()
+                time.sleep(fault.delay)
 
     def _finish(self, content_type: str, body: bytes, send_body: bool) -> None:
         self.send_header("Content-Type", content_type)

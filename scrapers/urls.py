@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # Several recorded sites can sit behind one replay server: the mirror sends the real origin in this header
 # so the server can tell www.pravda.com.ua/robots.txt from another site's /robots.txt.
@@ -22,9 +22,11 @@ def canonical_url(url: str) -> str:
     parameters, ``/`` for an empty path. Everything else (case of the path, trailing slashes) is kept,
     because sites treat those as different pages."""
     parts = urlsplit(url.strip())
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
-    )
+    # Filter the raw query pairs rather than re-encoding them: %20 must stay %20 to match a recording.
+    pairs = [
+        pair for pair in parts.query.split("&") if pair and not _TRACKING_PARAMS.match(pair.split("=", 1)[0])
+    ]
+    query = "&".join(pairs)
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 

@@ -108,6 +108,22 @@ def test_a_reset_fault_closes_the_connection(warc) -> None:
         assert _get(server, "/gone/", PRAVDA)[0] == 410
 
 
+def test_truncate_and_drip_faults_send_the_recording_badly_then_well(warc) -> None:
+    faults = FaultPlan()
+    faults.add("/gone/", Fault("truncate"))
+    faults.add("/search/?q=a%20b", Fault("drip", delay=0.01))
+    with ReplayServer([warc], faults=faults) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/gone/", headers={ORIGIN_HEADER: PRAVDA})
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            connection.getresponse().read()
+        assert cut.value.partial == b"go"
+        connection.close()
+        assert _get(server, "/gone/", PRAVDA)[2] == b"gone"
+        assert _get(server, "/search/?q=a%20b")[2] == b"query"  # slowly, but whole
+    assert faults.faults == {"/gone/": [], "/search/?q=a%20b": []}
+
+
 def test_fault_specs() -> None:
     assert parse_fault_spec("/eng/rss/=503x2") == ("/eng/rss/", Fault("status", 2, 503))
     assert parse_fault_spec("https://a.example/?q=1=429x1:5") == (
@@ -115,6 +131,8 @@ def test_fault_specs() -> None:
         Fault("status", 1, 429, "5"),
     )
     assert parse_fault_spec("/x/=resetx3") == ("/x/", Fault("reset", 3))
+    assert parse_fault_spec("/x/=truncatex1") == ("/x/", Fault("truncate", 1))
+    assert parse_fault_spec("/x/=dripx2:0.5") == ("/x/", Fault("drip", 2, delay=0.5))
     with pytest.raises(ValueError, match="expected URL_OR_PATH=STATUSxTIMES"):
         parse_fault_spec("503x2")
     with pytest.raises(ValueError, match="--fault '/x/=teapot'"):
