@@ -48,6 +48,20 @@ def test_every_stored_page_is_in_the_manifest() -> None:
     assert stored <= listed
 
 
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if not Path(p.file).name.startswith("not_article")], ids=str
+)
+def test_the_seed_text_reads_back_as_the_records_blocks(page: GoldenPage) -> None:
+    record = ArticleRecord.from_dict(parse_golden(page, KNOWN))
+    document = parse_seed(record.seed_text)
+    assert document.blocks == record.blocks
+    assert (document.headline, document.url, document.collected_on) == (
+        record.headline,
+        record.url,
+        record.collected_on,
+    )
+
+
 def test_the_seed_article_gives_the_seed_document_byte_for_byte() -> None:
     record = _record("eng_news_2023_09_30_7422079.html")
     assert record.seed_text.encode("utf-8") == SEED.read_bytes()
