@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import platform
 import re
 import sys
@@ -267,9 +268,11 @@ def table(summaries: list[Summary]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
+        # An extractor that only ever gives a day has no time to compare.
+        date = f"{s.date:.3f}" if s.date or not s.day else "n/a"
         lines.append(
             f"| {s.name} | {s.pages} | {s.precision:.3f} | {s.recall:.3f} | **{s.f1:.3f}** | {s.title:.3f}"
-            f" | {s.date:.3f} | {s.day:.3f} | {s.authors:.3f} | {s.pages_per_second:.1f} |"
+            f" | {date} | {s.day:.3f} | {s.authors:.3f} | {s.pages_per_second:.1f} |"
         )
     return "\n".join(lines)
 
@@ -282,9 +285,11 @@ def environment() -> str:
     if cpuinfo.exists():
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
                     if line.startswith("model name")), cpu)  # fmt: skip
+    # Pages/s depend on what else the machine runs; the load average says how busy it was.
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     return (
         f"{datetime.now(UTC):%Y-%m-%d}, {cpu}, one core, Python {platform.python_version()},"
-        f" trafilatura {trafilatura.__version__}"
+        f" trafilatura {trafilatura.__version__}{load}"
     )
 
 
