@@ -188,3 +188,17 @@ def test_real_long_form_body_drops_ads_and_photos_and_keeps_headings() -> None:
         "немалыми пожизненными выплатами, сохраняют свое влияние на систему или ожидают удачного момента, "
         "когда смогут вернуться к принятию решений."
     )
+
+
+def test_blocks_inside_paragraphs_and_inline_elements_start_blocks_of_their_own() -> None:
+    # Without a doctype a table does not close the open paragraph (quirks mode): it is still a block.
+    assert html_to_blocks("<p>before<table><tr><td>cell</td></tr></table>after</p>") == [
+        Paragraph("before"),
+        Paragraph("cell"),
+        Paragraph("after"),
+    ]
+    assert html_to_blocks("<div>a<span>b<div>c</div>d</span>e</div>") == [
+        Paragraph("ab"),
+        Paragraph("c"),
+        Paragraph("de"),
+    ]
