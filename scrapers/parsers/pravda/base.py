@@ -104,11 +104,12 @@ class PravdaDesign:
         return self._canonical
 
     def headline(self) -> str:
-        for origin, value in (
-            ("jsonld", clean(self.ld.get("headline"))),
-            ("og", clean(self.page.meta.get("og:title"))),
-            ("markup", self.page.text_of(self.HEADLINE)),
+        for origin, get in (
+            ("jsonld", lambda: clean(self.ld.get("headline"))),
+            ("og", lambda: clean(self.page.meta.get("og:title"))),
+            ("markup", lambda: self.page.text_of(self.HEADLINE)),
         ):
+            value = get()
             if value:
                 self.sources_used["headline"] = origin
                 return value
