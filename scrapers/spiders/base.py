@@ -30,6 +30,9 @@ from transforms.sources import Source, SourcesFileError, load_sources
 
 logger = logging.getLogger(__name__)
 
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
+
 
 class NewsSpider(Spider):
     """Arguments (``-a``): ``edition`` (a key of the source's editions, a comma list, or ``all``),
@@ -63,8 +66,11 @@ class NewsSpider(Spider):
             raise SpiderArgumentError(str(exc)) from None
         self.run_dir_arg = run_dir
         self.seen: set[str] = set()
+        self.requested: set[str] = set()
         self.outcomes: OutcomeLog | None = None
         self.base_host = host_of(self.source.base_url)
+        # Scrapy's offsite filter then refuses redirects to other sites (the outcome says "offsite").
+        self.allowed_domains = [self.base_host.removeprefix("www.")]
 
     # -- arguments -------------------------------------------------------------------------------------
 
@@ -211,12 +217,43 @@ class NewsSpider(Spider):
         if reason:
             self._outcome(url, "skipped", reason)
             return
-        yield Request(
+        self.requested.add(url)
+        yield self._article_request(url, url, edition, redirects=0)
+
+    def _article_request(self, url: str, discovered_url: str, edition: str, *, redirects: int) -> Request:
+        # Article redirects come to parse_article instead of Scrapy's RedirectMiddleware, so each one can
+        # be judged (another site, a URL fetched anyway, a loop) and end in an outcome.
+        return Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"discovered_url": url, "edition": edition},
+            dont_filter=redirects > 0,
+            meta={
+                "discovered_url": discovered_url,
+                "edition": edition,
+                "dont_redirect": True,
+                "handle_httpstatus_list": list(REDIRECT_STATUSES),
+                "newsetl_redirects": redirects,
+            },
         )
+
+    def follow_redirect(self, response: Response) -> Iterator[Request]:
+        url = response.meta.get("discovered_url", response.url)
+        location = response.headers.get("Location")
+        if not location:
+            self._outcome(url, "failed", "redirect without a Location header", response.status)
+            return
+        target = self.normalise(response.urljoin(location.decode("latin-1")))
+        hops = int(response.meta.get("newsetl_redirects", 0)) + 1
+        if hops > MAX_REDIRECTS:
+            self._outcome(url, "failed", f"too many redirects (more than {MAX_REDIRECTS})", response.status)
+        elif host_of(target) != self.base_host:
+            logger.info("not following %s: it redirects to another site, %s", url, target)
+            self._outcome(url, "skipped", "offsite", response.status)
+        elif target != url and target in self.requested:
+            self._outcome(url, "skipped", "duplicate", response.status)
+        else:
+            yield self._article_request(target, url, response.meta.get("edition", ""), redirects=hops)
 
     def normalise(self, url: str) -> str:
         """The canonical form, with the source's bare domain mapped onto its www host."""
@@ -238,6 +275,9 @@ class NewsSpider(Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         url = response.meta.get("discovered_url", response.url)
+        if response.status in REDIRECT_STATUSES:
+            yield from self.follow_redirect(response)
+            return
         if not isinstance(response, TextResponse):
             self._outcome(url, "not_article", "not_html", response.status)
             return
@@ -266,6 +306,8 @@ class NewsSpider(Spider):
         reason, status = _failure_reason(failure)
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             self._outcome(url, "skipped", "robots")
+        elif failure.check(IgnoreRequest) and "offsite" in str(failure.value):
+            self._outcome(url, "skipped", "offsite")
         else:
             logger.warning("failed %s: %s", url, reason)
             self._outcome(url, "failed", reason, status)
@@ -293,6 +335,11 @@ class NewsSpider(Spider):
     def _spider_closed(self, spider: Spider, reason: str) -> None:
         if self.outcomes is None:
             return
+        # A request that never reached a callback or errback (the crawl was stopped early, or Scrapy
+        # dropped it) still needs an outcome: nothing discovered may vanish.
+        for url in sorted(self.requested):
+            if not self.outcomes.has(url):
+                self._outcome(url, "failed", f"no response: the crawl ended ({reason}) before it was fetched")
         outcomes = self.outcomes.latest.values()
         stats = self.crawler.stats
         if stats is not None:

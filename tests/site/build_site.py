@@ -125,6 +125,17 @@ DISALLOWED_URL = f"{BASE}/eng/news/2025/12/11/7500901/"
 NOT_ARTICLE_URL = f"{BASE}/eng/news/2025/12/12/7500902/"
 # Listed in the English feed; another site.
 OFFSITE_URL = "https://www.epravda.com.ua/eng/news/2025/12/13/7500903/"
+# Listed in the English feed; answers with a redirect to another site, which must not be followed.
+REDIRECT_OFFSITE_URL = f"{BASE}/eng/news/2025/12/14/7500904/"
+# Listed in the English feed; redirects to an article the feed also lists, so it is fetched only once.
+REDIRECT_DUPLICATE_URL = f"{BASE}/eng/news/2025/12/15/7500905/"
+# Listed in the English feed; redirects to itself forever.
+REDIRECT_LOOP_URL = f"{BASE}/eng/news/2025/12/16/7500906/"
+REDIRECT_TARGETS = {
+    REDIRECT_OFFSITE_URL: "https://www.example.org/elsewhere/",
+    REDIRECT_DUPLICATE_URL: f"{BASE}/eng/news/2025/12/9/7500105/",
+    REDIRECT_LOOP_URL: "/eng/news/2025/12/16/7500906/",
+}
 # Served with Content-Encoding: gzip, as the live site does for HTML.
 GZIPPED_URL = f"{BASE}/news/2025/12/10/7500205/"
 
@@ -144,6 +155,9 @@ class Site:
     not_article_url: str
     offsite_url: str
     failed_urls: tuple[str, ...] = ()
+    redirect_offsite_url: str = REDIRECT_OFFSITE_URL
+    redirect_duplicate_url: str = REDIRECT_DUPLICATE_URL
+    redirect_loop_url: str = REDIRECT_LOOP_URL
 
     def by_url(self) -> dict[str, SiteArticle]:
         return {a.url: a for a in self.articles}
@@ -275,10 +289,13 @@ def build_site(out_dir: Path) -> Site:
         else:
             responses.append((url, golden_status.get(url, 200), html_type, body))
 
+    for url, target in REDIRECT_TARGETS.items():
+        responses.append((url, 301, [("Location", target), ("Content-Type", "text/html")], b"moved"))
+
     rss_type = [("Content-Type", "application/rss+xml; charset=utf-8")]
     for edition in ("eng", "ukr", "rus"):
         items = [a for a in articles if a.edition == edition and a.in_feed]
-        extra = [DISALLOWED_URL, OFFSITE_URL] if edition == "eng" else []
+        extra = [DISALLOWED_URL, OFFSITE_URL, *REDIRECT_TARGETS] if edition == "eng" else []
         extra += [url for url in failed_urls if _edition_of(url) == edition]
         responses.append(
             (f"{BASE}{EDITION_PREFIX[edition]}/rss/", 200, rss_type, _rss(edition, items, extra))
