@@ -12,6 +12,7 @@ Without the binaries the PostgreSQL tests are skipped with that reason, unless N
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -43,7 +44,7 @@ class PgServer:
 _RUN: dict = {"check": True, "capture_output": True, "text": True, "timeout": 120}
 
 
-def _find_bin_dir() -> Path | None:
+def find_bin_dir() -> Path | None:
     on_path = shutil.which("initdb")
     if on_path and shutil.which("pg_ctl"):
         return Path(os.path.realpath(on_path)).parent
@@ -73,15 +74,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    bin_dir = _find_bin_dir()
-    if bin_dir is None:
-        _unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        return
-    if _running_as_root() and shutil.which("runuser") is None:
-        _unavailable("running as root and runuser is missing, so PostgreSQL cannot be started")
-        return
+class ClusterError(RuntimeError):
+    """The throwaway cluster could not be started; the message carries initdb/pg_ctl output and the log."""
+
+
+@contextlib.contextmanager
+def throwaway_cluster(bin_dir: Path) -> Iterator[PgServer]:
+    """Start a PostgreSQL cluster in a temporary folder on a free port; stop and remove it afterwards.
+
+    Also used by bench/load_warehouse.py, so the benchmark runs on the same kind of server as the tests.
+    """
     base = Path(tempfile.mkdtemp(prefix="newsetl-pg-"))
     data_dir, socket_dir = base / "data", base / "sock"
     socket_dir.mkdir()
@@ -124,7 +126,9 @@ def pg_server() -> Iterator[PgServer]:
         log = (base / "log").read_text(errors="replace") if (base / "log").exists() else ""
         shutil.rmtree(base, ignore_errors=True)
         detail = getattr(exc, "stderr", "") or ""
-        pytest.fail(f"could not start a throwaway PostgreSQL cluster: {exc}\n{detail}\n{log}")
+        raise ClusterError(
+            f"could not start a throwaway PostgreSQL cluster: {exc}\n{detail}\n{log}"
+        ) from None
     try:
         yield server
     finally:
@@ -136,7 +140,23 @@ def pg_server() -> Iterator[PgServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _create_database(server: PgServer, name: str) -> str:
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        _unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        return
+    if _running_as_root() and shutil.which("runuser") is None:
+        _unavailable("running as root and runuser is missing, so PostgreSQL cannot be started")
+        return
+    try:
+        with throwaway_cluster(bin_dir) as server:
+            yield server
+    except ClusterError as exc:
+        pytest.fail(str(exc))
+
+
+def create_database(server: PgServer, name: str) -> str:
     import psycopg
 
     with psycopg.connect(
@@ -149,10 +169,10 @@ def _create_database(server: PgServer, name: str) -> str:
 @pytest.fixture(scope="session")
 def pg_url(pg_server: PgServer) -> str:
     """A database in the session's cluster (shared by the tests that ask for it: clean up after you)."""
-    return _create_database(pg_server, "newsetl")
+    return create_database(pg_server, "newsetl")
 
 
 @pytest.fixture
 def fresh_pg_url(pg_server: PgServer) -> str:
     """A new, empty database for one test."""
-    return _create_database(pg_server, f"t_{uuid.uuid4().hex[:12]}")
+    return create_database(pg_server, f"t_{uuid.uuid4().hex[:12]}")

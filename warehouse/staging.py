@@ -6,7 +6,7 @@ SQLite), so concurrent loads never see each other's batches and nothing of them 
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table, Text
+from sqlalchemy import Column, Date, Index, Integer, MetaData, Table, Text
 
 from warehouse.types import UTCDateTime
 
@@ -59,5 +59,10 @@ batch_rejects = _temporary(
     Column("reason", Text),
     Column("payload", Text),
 )
+
+# The loader's statements look batch rows up by URL (duplicates), by article (updates) and tags by row.
+Index("newsetl_load_batch_url", batch.c.url)
+Index("newsetl_load_batch_article", batch.c.article_id)
+Index("newsetl_load_tags_row", batch_tags.c.row_no)
 
 STAGING_TABLES = (batch, batch_tags, batch_rejects)
