@@ -120,9 +120,21 @@ LD_MIN_COVERAGE = 0.8
 LD_EXTENDS = 1.5
 """...and it replaces the extracted body when it is this many times longer (the extractor stopped early)."""
 
-# Elements removed before the page goes to trafilatura: they never hold article text and are most of
-# the bytes of a modern page, so lxml has less to parse.
-NOT_CONTENT = ("script", "style", "noscript", "template", "svg", "iframe", "link", "picture source")
+# Elements removed before the page goes to trafilatura: they never hold article text (navigation and
+# side boxes of related links included) and are most of the bytes of a modern page, so lxml has less
+# to parse.
+NOT_CONTENT = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "link",
+    "picture source",
+    "nav",
+    "aside",
+)
 
 _WORD = re.compile(r"\w+")
 
@@ -165,6 +177,10 @@ class GenericArticle:
         raise NotAnArticle("no_headline", f"{self.page.url}: no headline in JSON-LD, meta tags, h1 or title")
 
     def authors(self) -> tuple[str, ...]:
+        return self._authors
+
+    @cached_property
+    def _authors(self) -> tuple[str, ...]:
         """Persons named by JSON-LD, meta tags or the byline markup; an organisation only as a last resort.
 
         Sites often name themselves as the author in metadata while the byline names the journalist, so
@@ -203,6 +219,10 @@ class GenericArticle:
         return "@" in name or loose in site or (bool(host_word) and loose.replace(" ", "") == host_word)
 
     def published_at(self) -> datetime | None:
+        return self._published_at
+
+    @cached_property
+    def _published_at(self) -> datetime | None:
         found = self._timestamp("published_at", self.ld.get("datePublished"), PUBLISHED_META)
         if found is None:
             node = self.page.first("article time[datetime], time[datetime]")
@@ -291,8 +311,11 @@ class GenericArticle:
 
     @cached_property
     def _blocks(self) -> tuple[Block, ...]:
+        # Fields read from the markup are read before the body step prunes the tree.
+        authors = self.authors()
+        self.published_at()
         extracted = self._extracted_blocks()
-        blocks = clean_blocks(extracted, headline=self.headline(), authors=self.authors())
+        blocks = clean_blocks(extracted, headline=self.headline(), authors=authors)
         ld_body = self.ld.get("articleBody")
         if isinstance(ld_body, str) and blocks:
             kept = filter_by_reference(blocks, ld_body)
@@ -300,7 +323,7 @@ class GenericArticle:
                 self.sources_used["body_filter"] = "jsonld"
             blocks = kept
         origin = "trafilatura"
-        from_ld = clean_blocks(paragraphs_of(ld_body), headline=self.headline(), authors=self.authors())
+        from_ld = clean_blocks(paragraphs_of(ld_body), headline=self.headline(), authors=authors)
         if _char_count(blocks) < MIN_BODY_CHARS or extends(from_ld, blocks):
             # Some pages carry the whole text only in JSON-LD (the markup is filled in by JavaScript, or
             # hidden behind a "read more" the extractor cannot open).
