@@ -198,3 +198,30 @@ def test_load_staged_migrates_a_fresh_sqlite_warehouse(tmp_path: Path) -> None:
     stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r1", sources=SOURCES)
     url = f"sqlite:///{tmp_path / 'new' / 'warehouse.sqlite'}"
     assert load_staged(str(tmp_path / "staged"), engine_url=url, run=run("r1")).counts["inserted"] == 1
+
+
+def test_a_run_without_records_still_records_its_counts(
+    tmp_path: Path, warehouse_url: str, engine: Engine
+) -> None:
+    outcomes = [
+        {
+            "url": f"https://www.pravda.com.ua/eng/news/{i}/",
+            "outcome": "skipped",
+            "reason": "known_unchanged",
+            "http_status": None,
+        }
+        for i in range(3)
+    ]
+    write_raw(tmp_path / "raw", [], outcomes)
+    stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="quiet", sources=SOURCES)
+    result = load_staged(str(tmp_path / "staged"), engine_url=warehouse_url, run=run("quiet"))
+    assert result.counts == {
+        "discovered": 3,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "quarantined": 0,
+        "skipped": 3,
+        "failed": 0,
+    }
+    assert rows(engine, "SELECT run_id, status, loaded_pct FROM v_crawl_health") == [("quiet", "loaded", 0)]
