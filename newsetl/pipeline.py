@@ -110,6 +110,25 @@ def crawl(
     return _jsonable(result)
 
 
+def reparse(
+    plan: RunPlan,
+    settings: Settings,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    log: LogFn = print,
+) -> dict[str, Any]:
+    """Re-parse the source's stored WARC pages captured in the range into ``plan.raw_url`` (no fetching)."""
+    from scrapers.reparse import reparse_run_folders
+    from transforms.sources import load_sources
+
+    source = load_sources()[plan.source]
+    result = reparse_run_folders(
+        source, absolute_data_root(settings), plan.raw_url, since=since, until=until, log=log
+    )
+    return _jsonable(result)
+
+
 def transform(plan: RunPlan) -> dict[str, Any]:
     """Validate and normalise the raw items into ``plan.staged_url``; returns the stage's figures."""
     from transforms.stage import stage_run

@@ -12,7 +12,7 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
-EXPECTED_DAGS = {"news_ingest", "news_backfill", "news_export"}
+EXPECTED_DAGS = {"news_ingest", "news_backfill", "news_reparse", "news_export"}
 
 
 @pytest.fixture(scope="module")
