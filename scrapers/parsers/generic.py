@@ -74,6 +74,8 @@ AUTHOR_MARKUP = (
 
 # Separators publishers put between a title and their own name ("Title | Site", "Title - Site").
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:»]\s+")
+# A journalist's initials after the name, as Swiss and German papers print them: "Ulrike Putz (puz)".
+_INITIALS = re.compile(r"\s*\([a-zäöü]{2,5}\.?\)$")
 _BYLINE_PREFIX = re.compile(r"^(by|von|par|di|por|door|av|af|od)\s+", re.IGNORECASE)
 # Conjunctions joining co-authors in the languages of the sources ("and", "und", "et", "og", "y", "en").
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\||\b(?:and|und|et|og|och|y|en)\b)\s*", re.IGNORECASE)
@@ -595,14 +597,18 @@ def filter_by_reference(blocks: list[Block], reference: str) -> list[Block]:
     ref = _shingles(reference)
     if not ref:
         return blocks
-    extracted = _shingles(" ".join(_block_text(b) for b in blocks))
+    # Block by block: shingles spanning two blocks (or a subheading) are not text either side has.
+    extracted = {g for b in blocks if not isinstance(b, Heading) for g in _shingles(_block_text(b))}
     if not extracted:
         return blocks
     covered = sum(1 for s in extracted if s in ref) / len(extracted)
     if covered < LD_MIN_COVERAGE:
         return blocks
-    kept = []
+    kept: list[Block] = []
     for block in blocks:
+        if isinstance(block, Heading):
+            kept.append(block)  # plain-text bodies leave the subheadings out, so they cannot judge them
+            continue
         grams = _shingles(_block_text(block))
         if not grams or sum(1 for g in grams if g in ref) / len(grams) >= LD_SUPPORT:
             kept.append(block)
@@ -634,7 +640,7 @@ def split_authors(text: str) -> tuple[str, ...]:
     ``"Lee, Ann"`` (two single words) is one person written surname first: ``("Ann Lee",)``.
     """
     text = _BYLINE_PREFIX.sub("", clean(text))
-    parts = [normalize_space(part) for part in _AUTHOR_SPLIT.split(text)]
+    parts = [normalize_space(_INITIALS.sub("", part)) for part in _AUTHOR_SPLIT.split(text)]
     parts = [part for part in parts if part]
     if len(parts) == 2 and "," in text and all(" " not in part for part in parts):
         # "Family, Given": one person written surname first, as bibliographic metadata does.

@@ -209,9 +209,15 @@ def test_jsonld_article_body_drops_extracted_blocks_that_are_not_the_article() -
         "donation from readers like you keeps this independent newsroom going for another day."
     )
     ld = {**ARTICLE_LD, "articleBody": "\n".join([*PARAGRAPHS, CLOSING])}
-    body = "".join(f"<p>{t}</p>" for t in [*PARAGRAPHS, CLOSING, promo])
+    # The plain-text articleBody has no subheadings; the page's subheading stays all the same.
+    body = "".join(f"<p>{t}</p>" for t in PARAGRAPHS[:2]) + "<h2>Debris on the left bank</h2>"
+    body += "".join(f"<p>{t}</p>" for t in [*PARAGRAPHS[2:], CLOSING, promo])
     record = parse(page(head=jsonld(ld), body=body))
-    assert record.blocks == tuple(Paragraph(t) for t in [*PARAGRAPHS, CLOSING])
+    assert record.blocks == (
+        *(Paragraph(t) for t in PARAGRAPHS[:2]),
+        Heading("Debris on the left bank"),
+        *(Paragraph(t) for t in [*PARAGRAPHS[2:], CLOSING]),
+    )
     assert record.extra["field_sources"]["body_filter"] == "jsonld"
 
 
@@ -275,6 +281,7 @@ def test_a_bot_challenge_is_not_an_article() -> None:
         ("Lee, Ann", ("Ann Lee",)),
         ("Olena Petrenko", ("Olena Petrenko",)),
         ("von Anna Fink; Jan Marchart", ("Anna Fink", "Jan Marchart")),
+        ("Ulrike Putz (puz), Esther Blank (esb.)", ("Ulrike Putz", "Esther Blank")),
     ],
 )
 def test_split_authors(byline: str, expected: tuple[str, ...]) -> None:
