@@ -94,7 +94,8 @@ BOILERPLATE = re.compile(
     r"you (may|might) also like|recommended for you|fehler gefunden|mit agenturmaterial|"
     r"dieses thema im programm|hauptinhalt$|il vous reste|la suite est réservée|"
     r"hat ihnen dieser artikel gefallen|wir freuen uns über ihr feedback|ihre meinung ist uns wichtig|"
-    r"du musst dich einloggen|infos zum zitiervorschlag)",
+    r"du musst dich einloggen|infos zum zitiervorschlag|auch interessant|bitte beachten:?$|"
+    r"folgst du schon|mehr lesekomfort)",
 )
 BOILERPLATE_MAX_CHARS = 300
 """Longer blocks are text even when they start like boilerplate ("Comments made by the minister…")."""
@@ -537,7 +538,7 @@ def clean_blocks(blocks: Iterable[Block], *, headline: str, authors: Iterable[st
         key = _loose(block.text)
         if not key or key == head or key in seen or is_boilerplate(block.text):
             continue
-        if position < EDGE_BLOCKS and isinstance(block, Heading) and _word_overlap(key, head) >= 0.5:
+        if position < EDGE_BLOCKS and _repeats_headline(block, key, head):
             continue  # the page's h1, often with its kicker glued on ("TopicHeadline")
         seen.add(key)
         kept.append(block)
@@ -575,6 +576,13 @@ def _is_credit(block: Block) -> bool:
         and len(block.text) <= CREDIT_MAX_CHARS
         and not _SENTENCE_END.search(block.text)
     )
+
+
+def _repeats_headline(block: Block, key: str, head: str) -> bool:
+    if isinstance(block, Heading):
+        return _word_overlap(key, head) >= 0.5
+    # A paragraph only when it is hardly longer than the headline: a lead may share many of its words.
+    return len(key) <= 2 * len(head) and (head in key or _word_overlap(key, head) >= 0.6)
 
 
 def _word_overlap(a: str, b: str) -> float:
