@@ -68,3 +68,29 @@ def read_outcomes(path: Path) -> dict[str, dict[str, Any]]:
                 raise ValueError(f"{path}:{number}: expected an outcome line with 'url' and 'outcome'")
             latest[line["url"]] = line
     return latest
+
+
+class RequestedLog:
+    """The article URLs a crawl has requested (``url<TAB>edition`` lines), kept in the Scrapy JOBDIR so a
+    resumed crawl can tell which requests a killed process lost."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.previous: dict[str, str] = {}
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                url, sep, edition = line.partition("\t")
+                if sep:  # a line cut short by a kill has no tab yet, or is rewritten below
+                    self.previous[url] = edition
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+
+    def add(self, url: str, edition: str) -> None:
+        if self._file is not None:
+            self._file.write(f"{url}\t{edition}\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

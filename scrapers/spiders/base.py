@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -20,7 +21,7 @@ from twisted.python.failure import Failure
 
 from scrapers.discovery import DateRange, SpiderArgumentError, read_feed, read_sitemap, sitemap_month
 from scrapers.known import KnownUrls
-from scrapers.outcomes import OutcomeLog
+from scrapers.outcomes import OutcomeLog, RequestedLog
 from scrapers.parsers import parse_page
 from scrapers.pipelines.skip import SkipItem
 from scrapers.rundir import resolve_run_dir
@@ -67,6 +68,7 @@ class NewsSpider(Spider):
         self.run_dir_arg = run_dir
         self.seen: set[str] = set()
         self.requested: set[str] = set()
+        self.requested_log: RequestedLog | None = None
         self.outcomes: OutcomeLog | None = None
         self.base_host = host_of(self.source.base_url)
         # Scrapy's offsite filter then refuses redirects to other sites (the outcome says "offsite").
@@ -109,6 +111,8 @@ class NewsSpider(Spider):
         if spider.mirror:
             crawler.settings.set("NEWSETL_MIRROR", spider.mirror, priority="spider")
         spider.outcomes = OutcomeLog(run_dir / "outcomes.jsonl")
+        if crawler.settings.get("JOBDIR"):
+            spider.requested_log = RequestedLog(Path(crawler.settings["JOBDIR"]) / "newsetl-requested.txt")
         crawler.signals.connect(spider._item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
@@ -142,6 +146,8 @@ class NewsSpider(Spider):
         return urljoin(self.source.base_url + "/", path_or_url)
 
     async def start(self) -> AsyncIterator[Any]:
+        for lost_url, lost_edition in self._lost_requests():
+            yield self._article_request(lost_url, lost_url, lost_edition, redirects=0, again=True)
         if self.date_range is not None:
             for index in self.source.sitemap_indexes:
                 yield self._discovery_request(self.absolute(index), self.parse_sitemap)
@@ -153,6 +159,21 @@ class NewsSpider(Spider):
                 yield self._discovery_request(url, self.parse_feed)
         for sitemap in self.source.news_sitemaps:
             yield self._discovery_request(self.absolute(sitemap), self.parse_sitemap)
+
+    def _lost_requests(self) -> list[tuple[str, str]]:
+        """Article requests of an earlier process of this JOBDIR that have no outcome.
+
+        A process killed with SIGKILL loses the requests it had taken from the JOBDIR queue but not yet
+        answered, while Scrapy's duplicate filter still remembers them; they are asked for again here.
+        One that was still queued comes twice, and its second record is dropped as a duplicate."""
+        if self.requested_log is None or self.outcomes is None:
+            return []
+        lost = [(u, e) for u, e in self.requested_log.previous.items() if not self.outcomes.has(u)]
+        if lost:
+            logger.warning(
+                "requesting %d URLs again that a previous process left without an outcome", len(lost)
+            )
+        return lost
 
     def _discovery_request(self, url: str, callback: Any) -> Request:
         return Request(
@@ -218,16 +239,20 @@ class NewsSpider(Spider):
             self._outcome(url, "skipped", reason)
             return
         self.requested.add(url)
+        if self.requested_log is not None:
+            self.requested_log.add(url, edition)
         yield self._article_request(url, url, edition, redirects=0)
 
-    def _article_request(self, url: str, discovered_url: str, edition: str, *, redirects: int) -> Request:
+    def _article_request(
+        self, url: str, discovered_url: str, edition: str, *, redirects: int, again: bool = False
+    ) -> Request:
         # Article redirects come to parse_article instead of Scrapy's RedirectMiddleware, so each one can
         # be judged (another site, a URL fetched anyway, a loop) and end in an outcome.
         return Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
-            dont_filter=redirects > 0,
+            dont_filter=redirects > 0 or again,
             meta={
                 "discovered_url": discovered_url,
                 "edition": edition,
@@ -324,6 +349,8 @@ class NewsSpider(Spider):
     def _item_dropped(self, item: Any, response: Response, exception: Exception, spider: Spider) -> None:
         url = response.meta.get("discovered_url", response.url)
         if isinstance(exception, SkipItem):
+            if exception.reason == "duplicate" and self.outcomes is not None and self.outcomes.has(url):
+                return  # the same URL fetched twice (see _lost_requests): its first outcome stands
             self._outcome(url, "skipped", exception.reason, response.status)
         else:
             self._outcome(url, "failed", f"dropped: {exception}", response.status)
@@ -337,6 +364,9 @@ class NewsSpider(Spider):
             return
         # A request that never reached a callback or errback (the crawl was stopped early, or Scrapy
         # dropped it) still needs an outcome: nothing discovered may vanish.
+        if self.requested_log is not None:
+            self.requested.update(self.requested_log.previous)
+            self.requested_log.close()
         for url in sorted(self.requested):
             if not self.outcomes.has(url):
                 self._outcome(url, "failed", f"no response: the crawl ended ({reason}) before it was fetched")
