@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from transforms.near_duplicates import (
@@ -127,3 +130,24 @@ def test_shingles_ignore_case_punctuation_and_spacing() -> None:
 def test_bad_threshold_is_rejected() -> None:
     with pytest.raises(ValueError, match="threshold=1.5"):
         cluster_stories([(ORIGINAL_URL, ORIGINAL)], threshold=1.5)
+
+
+FUNDUS = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "fundus"
+
+
+def test_real_articles_cluster_only_where_they_are_the_same_story() -> None:
+    # 258 real articles from 181 publishers: different stories must stay apart, and the one article stored
+    # twice (Taz, crawled for two parser versions, with a different lead paragraph) must come together.
+    if not FUNDUS.is_dir():
+        pytest.fail(f"{FUNDUS}: the fundus fixtures (../shared/fixtures/fundus) are missing")
+    documents = []
+    for expected_file in sorted(FUNDUS.glob("*/*.json")):
+        for version, expected in json.loads(expected_file.read_text(encoding="utf-8")).items():
+            body = expected["body"]
+            paragraphs = [p for section in body["sections"] for p in section["paragraphs"]]
+            text = "\n\n".join([expected["title"], *body["summary"], *paragraphs])
+            documents.append((f"{expected_file.parent.name}/{expected_file.stem}#{version}", text))
+    assert len(documents) == 258
+    clusters = cluster_stories(documents)
+    assert [c.urls for c in clusters if len(c.urls) > 1] == [("de/Taz#V1", "de/Taz#V2")]
+    assert len(clusters) == 257
