@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from transforms.language import MIN_CONFIDENCE, UNDETERMINED, detect_language, normalize_tag
 
@@ -73,3 +78,43 @@ def test_normalize_tag(tag: str, expected: str) -> None:
 def test_normalize_tag_rejects_malformed_tags(tag: str) -> None:
     with pytest.raises(ValueError, match="not a BCP 47 tag"):
         normalize_tag(tag)
+
+
+FUNDUS = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "fundus"
+# Pages whose markup declares English although the text is not: the text must win.
+MISDECLARED = {
+    "za/Isolezwe_2025_11_09": "zu",
+    "za/Ilanga_2025_12_03": "zu",
+    "za/IsolezweLesiXhosa_2025_11_09": "xh",
+    "tz/HabariLeo_2025_01_23": "sw",
+}
+
+
+def test_real_articles_agree_with_their_declared_language() -> None:
+    """The 258 fundus articles: the text's language against ``<html lang>`` where a page declares one."""
+    if not FUNDUS.is_dir():
+        pytest.fail(f"{FUNDUS}: the fundus fixtures (../shared/fixtures/fundus) are missing")
+    agree = declared = 0
+    detected: dict[str, str] = {}
+    for expected_file in sorted(FUNDUS.glob("*/*.json")):
+        versions = json.loads(expected_file.read_text(encoding="utf-8"))
+        pages = sorted(expected_file.parent.glob(f"{expected_file.stem}_????_??_??.html.gz"))
+        ordered = sorted(versions, key=lambda v: tuple(int(n) for n in v.removeprefix("V").split("_")))
+        for page, version in zip(pages, ordered, strict=True):
+            body = versions[version]["body"]
+            text = "\n".join(p for section in body["sections"] for p in section["paragraphs"])
+            guess = detect_language(text)
+            name = f"{expected_file.parent.name}/{page.name.removesuffix('.html.gz')}"
+            detected[name] = guess.code
+            root = LexborHTMLParser(gzip.decompress(page.read_bytes())).css_first("html")
+            lang = (root.attributes.get("lang") or "") if root is not None else ""
+            if lang:
+                declared += 1
+                primary = normalize_tag(lang).split("-")[0]
+                # Norwegian Bokmål pages say "nb"; the model's label for Norwegian is "no".
+                agree += guess.code == primary or (primary, guess.code) == ("nb", "no")
+    assert declared >= 240
+    # Measured: 244 of 250 agree; the other six declare English for Zulu, Xhosa or Swahili text.
+    assert agree / declared >= 0.96
+    for name, code in MISDECLARED.items():
+        assert detected[name] == code, name
