@@ -206,10 +206,10 @@ def keep(block: Block) -> bool:
     """False for the "read also" links and photo credits that the markup leaves inside the text."""
     if isinstance(block, ListBlock):
         return True
-    lowered = block.text.casefold()
+    lowered = block.text[: PHOTO_CREDIT_MAX_LENGTH + 1].casefold()  # the start is all that is read
     if lowered.startswith(READ_ALSO_PREFIXES):
         return False
-    return not (lowered.startswith(PHOTO_CREDIT_PREFIXES) and len(lowered) <= PHOTO_CREDIT_MAX_LENGTH)
+    return not (lowered.startswith(PHOTO_CREDIT_PREFIXES) and len(block.text) <= PHOTO_CREDIT_MAX_LENGTH)
 
 
 def jsonld_body(value: object) -> tuple[Block, ...]:
