@@ -48,11 +48,19 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
 @pytest.mark.slow
 def test_faults_end_in_retries_or_failed_outcomes_and_nothing_is_lost(fixture_site, tmp_path) -> None:
     rus = sorted(a.url for a in fixture_site.articles if a.edition == "rus")
-    throttled, reset, broken, truncated = (url.removeprefix("https://www.pravda.com.ua") for url in rus[:4])
-    faults = [f"{throttled}=429x1:1", f"{reset}=resetx1", f"{broken}=503x10", f"{truncated}=truncatex1"]
+    paths = [url.removeprefix("https://www.pravda.com.ua") for url in rus[:5]]
+    throttled, reset, broken, truncated, slow = paths
+    faults = [
+        f"{throttled}=429x1:1",
+        f"{reset}=resetx1",
+        f"{broken}=503x10",
+        f"{truncated}=truncatex1",
+        f"{slow}=dripx1:0.5",  # far slower than the download timeout below
+    ]
+    env = site_fixtures.quiet_env(tmp_path / "data", NEWSETL_DOWNLOAD_TIMEOUT="3")
     with site_fixtures.replay_process([fixture_site.warc], *faults) as mirror:
         run = site_fixtures.run_scrapy(
-            tmp_path / "faults", mirror, "edition=rus", settings={"RETRY_TIMES": "2"}
+            tmp_path / "faults", mirror, "edition=rus", env=env, settings={"RETRY_TIMES": "2"}
         )
     assert run.returncode == 0, run.log[-3000:]
     outcomes = run.outcomes
@@ -60,14 +68,17 @@ def test_faults_end_in_retries_or_failed_outcomes_and_nothing_is_lost(fixture_si
     assert outcomes[rus[0]]["outcome"] == "parsed"  # after waiting for Retry-After
     assert outcomes[rus[1]]["outcome"] == "parsed"  # after the reset
     assert outcomes[rus[3]]["outcome"] == "parsed"  # after the truncated body
+    assert outcomes[rus[4]]["outcome"] == "parsed"  # after the timeout
     assert outcomes[rus[2]] == {"url": rus[2], "outcome": "failed", "reason": "HTTP 503", "http_status": 503}
     assert {i["url"] for i in run.items} == set(rus) - {rus[2]}
     stats = run.stats
     assert stats["newsetl/retry/waits"] == 1  # only the 429 asked for a wait; backoff is off in tests
     assert stats["retry/max_reached"] == 1
-    # The reset and the truncation left notes in the archive; refused attempts are 429/503 responses.
+    assert stats["retry/reason_count/scrapy.exceptions.DownloadTimeoutError"] == 1
+    # The reset, the truncation and the timeout left notes in the archive; refused attempts are there
+    # as 429/503 responses.
     notes = [url for kind, url, _ in iter_records(run.warcs[0]) if kind == "metadata"]
-    assert sorted(notes) == sorted([rus[1], rus[3]])
+    assert sorted(notes) == sorted([rus[1], rus[3], rus[4]])
 
 
 @pytest.mark.slow
