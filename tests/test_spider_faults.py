@@ -91,6 +91,9 @@ def test_responses_over_the_size_cap_fail_with_the_reason(fixture_site, tmp_path
     failed = {u for u, line in run.outcomes.items() if line["outcome"] == "failed"}
     assert failed == {a.url for a in fixture_site.articles if a.edition == "rus" and "/articles/" in a.url}
     assert all("larger than download max size (120000)" in run.outcomes[u]["reason"] for u in failed)
+    assert all(
+        "<GET https://www.pravda.com.ua/rus/" in run.outcomes[u]["reason"] for u in failed
+    )  # not the mirror
     assert {i["url"] for i in run.items} == {
         a.url for a in fixture_site.articles if a.edition == "rus"
     } - failed

@@ -25,7 +25,7 @@ from scrapers.outcomes import OutcomeLog, RequestedLog
 from scrapers.parsers import parse_page
 from scrapers.pipelines.skip import SkipItem
 from scrapers.rundir import resolve_run_dir
-from scrapers.urls import canonical_url, host_of, path_date, validate_mirror
+from scrapers.urls import canonical_url, host_of, origin, path_date, validate_mirror
 from transforms.errors import NotAnArticle
 from transforms.sources import Source, SourcesFileError, load_sources
 
@@ -329,6 +329,9 @@ class NewsSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         url = request.meta.get("discovered_url", request.url)
         reason, status = _failure_reason(failure)
+        mirror = self.crawler.settings.get("NEWSETL_MIRROR")
+        if mirror:  # error texts name the URL actually fetched; keep runs comparable across mirror ports
+            reason = reason.replace(mirror, origin(request.url))
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             self._outcome(url, "skipped", "robots")
         elif failure.check(IgnoreRequest) and "offsite" in str(failure.value):
