@@ -140,6 +140,7 @@ NOT_CONTENT = (
 )
 
 _WORD = re.compile(r"\w+")
+_LANGUAGE_SUBTAG = re.compile(r"[a-z]{2,3}")
 
 
 class GenericArticle:
@@ -412,7 +413,7 @@ class GenericArticle:
             self.meta.get("content-language"),
         ):
             tag = language_tag(value)
-            if tag:
+            if tag and _LANGUAGE_SUBTAG.fullmatch(tag):  # pages also say "x-default", "*" or "English"
                 return tag
         return ""
 

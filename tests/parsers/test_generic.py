@@ -238,6 +238,13 @@ def test_text_language_wins_over_the_declared_one() -> None:
     assert record.extra["language"]["declared"] == "en"
 
 
+@pytest.mark.parametrize("declared", ["x-default", "*", "English", ""])
+def test_a_malformed_declared_language_is_ignored(declared: str) -> None:
+    record = parse(page(head=jsonld({**ARTICLE_LD, "inLanguage": declared}), lang=declared))
+    assert record.language == "en"  # from the text
+    assert record.extra["language"]["declared"] is None
+
+
 def test_a_listing_page_is_not_an_article() -> None:
     teasers = "".join(
         f'<div class="teaser"><h2><a href="/en/news/2024/11/2{i}/story-number-{i}/">{text[:60]}</a></h2>'
