@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -21,12 +21,12 @@ class StatsFileExtension:
         if not run_dir:
             raise NotConfigured("no NEWSETL_RUN_DIR")
         extension = cls(crawler, Path(run_dir) / "stats.json")
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        # engine_stopped comes after every spider_closed handler has added its figures.
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def engine_stopped(self) -> None:
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
-        stats.setdefault("finish_reason", reason)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(
             json.dumps(stats, default=str, indent=2, sort_keys=True) + "\n", encoding="utf-8"
