@@ -71,7 +71,7 @@ class NewsSpider(Spider):
         self.requested_log: RequestedLog | None = None
         self.outcomes: OutcomeLog | None = None
         self.base_host = host_of(self.source.base_url)
-        # Scrapy's offsite filter then refuses redirects to other sites (the outcome says "offsite").
+        # Scrapy's offsite filter refuses any other request to another site, e.g. a feed redirecting away.
         self.allowed_domains = [self.base_host.removeprefix("www.")]
 
     # -- arguments -------------------------------------------------------------------------------------
