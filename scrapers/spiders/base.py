@@ -103,7 +103,12 @@ class NewsSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
-        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        try:
+            spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        except SpiderArgumentError as exc:
+            # A usage error, not a crash: one clear line and a non-zero exit, no traceback.
+            logger.critical("bad spider argument: %s", exc)
+            raise SystemExit(2) from None
         run_dir = resolve_run_dir(crawler.settings, spider.name, spider.run_dir_arg)
         run_dir.mkdir(parents=True, exist_ok=True)
         # Settings are still open here; the WARC middleware, the stats file and the mirror read them.
