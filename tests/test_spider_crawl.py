@@ -95,7 +95,7 @@ def test_run_crawl_uploads_to_an_fsspec_url(tmp_path, mirror, fixture_site) -> N
 
 
 def test_a_failing_spider_raises_with_its_last_log_lines(tmp_path) -> None:
-    with pytest.raises(CrawlError, match=r"(?s)exited with 1.*until=2025-01-01 is before since=2025-02-01"):
+    with pytest.raises(CrawlError, match=r"(?s)exited with 2.*until=2025-01-01 is before since=2025-02-01"):
         run_crawl(
             "pravda",
             str(tmp_path / "raw"),

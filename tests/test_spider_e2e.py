@@ -206,8 +206,9 @@ def test_known_urls_are_skipped_unless_the_sitemap_says_they_changed(fixture_sit
 )
 def test_bad_arguments_stop_the_spider_at_once(tmp_path, args, message) -> None:
     run = site_fixtures.run_scrapy(tmp_path / "bad", "http://127.0.0.1:9", *args)
-    assert run.returncode != 0
-    assert message in run.log
+    assert run.returncode == 2
+    assert "CRITICAL: bad spider argument: " in run.log and message in run.log
+    assert "Traceback" not in run.log
     assert "Spider opened" not in run.log
     assert not (tmp_path / "bad" / "items.jsonl").exists()
 
