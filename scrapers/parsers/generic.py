@@ -95,7 +95,7 @@ BOILERPLATE = re.compile(
     r"dieses thema im programm|hauptinhalt$|il vous reste|la suite est réservée|"
     r"hat ihnen dieser artikel gefallen|wir freuen uns über ihr feedback|ihre meinung ist uns wichtig|"
     r"du musst dich einloggen|infos zum zitiervorschlag|auch interessant|bitte beachten:?$|"
-    r"folgst du schon|mehr lesekomfort)",
+    r"folgst du schon|mehr lesekomfort|our website is (the|your) (place|destination))",
 )
 BOILERPLATE_MAX_CHARS = 300
 """Longer blocks are text even when they start like boilerplate ("Comments made by the minister…")."""
@@ -140,6 +140,9 @@ NOT_CONTENT = (
 )
 
 _WORD = re.compile(r"\w+")
+# No-break spaces (transforms.text.NO_BREAK_SPACES) -> private-use stand-ins while trafilatura runs.
+_NBSP_MARKS = {"\u00a0": "\ue000", "\u202f": "\ue001", "\u2007": "\ue002"}
+_NBSP_ENTITY = re.compile(r"&(nbsp|#160|#x0*a0);", re.IGNORECASE)
 _LANGUAGE_SUBTAG = re.compile(r"[a-z]{2,3}")
 
 
@@ -381,7 +384,7 @@ class GenericArticle:
         for selector in NOT_CONTENT:
             for node in self.page.tree.css(selector):
                 node.decompose()
-        html = self.page.tree.html or ""
+        html, protected = protect_no_break_spaces(self.page.tree.html or "")
         extracted = trafilatura.extract(
             html,
             url=self.page.url,
@@ -390,8 +393,12 @@ class GenericArticle:
             include_tables=False,
             include_images=False,
             include_links=False,
+            # Bold survives, so that a bold-only paragraph ("Background:") becomes a heading line, as the
+            # site parsers make it through the same html_blocks step.
+            include_formatting=True,
         )
-        return html_to_blocks(extracted) if extracted else []
+        blocks = html_to_blocks(extracted) if extracted else []
+        return [restore_no_break_spaces(b) for b in blocks] if protected else blocks
 
     @cached_property
     def _body_text(self) -> str:
@@ -631,6 +638,33 @@ def extends(reference: list[Block], blocks: list[Block]) -> bool:
     if not ref or not got:
         return False
     return len(got & ref) / len(got) >= LD_MIN_COVERAGE and len(ref) >= LD_EXTENDS * len(got)
+
+
+def protect_no_break_spaces(html: str) -> tuple[str, bool]:
+    """``html`` with its no-break spaces swapped for private-use characters, and whether it was done.
+
+    trafilatura turns no-break spaces into plain ones, but the seed format keeps them (an en dash and a
+    no-break space, "10\u00a0km"). Private-use characters pass through it untouched. A page that already
+    uses those characters is left as it is.
+    """
+    if any(mark in html for mark in _NBSP_MARKS.values()):
+        return html, False
+    html = _NBSP_ENTITY.sub("\u00a0", html)
+    for space, mark in _NBSP_MARKS.items():
+        html = html.replace(space, mark)
+    return html, True
+
+
+def restore_no_break_spaces(block: Block) -> Block:
+    if isinstance(block, ListBlock):
+        return ListBlock(tuple(_restore(item) for item in block.items))
+    return type(block)(_restore(block.text))
+
+
+def _restore(text: str) -> str:
+    for space, mark in _NBSP_MARKS.items():
+        text = text.replace(mark, space)
+    return text
 
 
 def paragraphs_of(text: object) -> list[Block]:

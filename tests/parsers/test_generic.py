@@ -348,3 +348,42 @@ def test_generic_parser_on_real_pravda_pages(name: str, url: str, language: str,
     assert record.published_at.replace(tzinfo=None) == datetime.fromisoformat(
         expected["publishing_date"]
     ).replace(tzinfo=None)
+
+
+def test_the_reference_seed_document_byte_for_byte() -> None:
+    # The seed format's reference article, its page read as a generic source: bold section labels become
+    # heading lines and the no-break space after an en dash survives the content extractor.
+    project = Path(__file__).resolve().parents[2]
+    source = Source(
+        key="pravda",
+        label="Pravda Ukraine",
+        base_url="https://www.pravda.com.ua",
+        editions={"eng": "en", "ukr": "uk", "rus": "ru"},
+        feeds=(),
+        news_sitemaps=(),
+        sitemap_indexes=(),
+        parser="generic",
+        enabled=True,
+    )
+    html = (
+        project / "tests" / "fixtures" / "pravda" / "pages" / "eng_news_2023_09_30_7422079.html"
+    ).read_bytes()
+    record = parse_page(
+        html,
+        "https://www.pravda.com.ua/eng/news/2023/09/30/7422079/",
+        source=source,
+        fetched_at=datetime(2024, 11, 25, 10, 0, tzinfo=UTC),
+    )
+    reference = (project / "seeds" / "000_fca3a0f034b59467.txt").read_text(encoding="utf-8")
+    assert "\u2013\u00a0" in reference
+    assert record.seed_text == reference
+
+
+def test_no_break_spaces_survive_extraction() -> None:
+    paragraphs = [
+        f"{text} The run was 10&nbsp;km long \u2013\u00a0and 5\u202f% slower." for text in PARAGRAPHS
+    ]
+    record = parse(page(head=jsonld(ARTICLE_LD), body="".join(f"<p>{p}</p>" for p in paragraphs)))
+    assert record.blocks[0] == Paragraph(
+        f"{PARAGRAPHS[0]} The run was 10\u00a0km long \u2013\u00a0and 5\u202f% slower."
+    )
