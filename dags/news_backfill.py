@@ -92,19 +92,25 @@ def _plan(window: dict[str, str]) -> Any:
 
 @task(execution_timeout=SHORT_TIMEOUT, doc_md="Checks the form and splits the date range into months.")
 def plan_months() -> list[dict[str, str]]:
+    from airflow.sdk.exceptions import AirflowFailException
+
     from newsetl.pipeline import month_windows, parse_day
     from transforms.sources import load_sources
 
     params = _params()
+    # A wrong form stays wrong: fail at once instead of retrying.
     source = load_sources().get(params["source"])
     if source is None:
-        raise ValueError(f"source={params['source']!r} is not in seeds/sources.yaml")
+        raise AirflowFailException(f"source={params['source']!r} is not in seeds/sources.yaml")
     unknown = sorted(set(params["editions"]) - set(source.editions))
     if unknown:
-        raise ValueError(
+        raise AirflowFailException(
             f"editions {unknown} are not editions of {source.key!r} (it has {sorted(source.editions)})"
         )
-    windows = month_windows(parse_day(params["start"], "start"), parse_day(params["end"], "end"))
+    try:
+        windows = month_windows(parse_day(params["start"], "start"), parse_day(params["end"], "end"))
+    except ValueError as exc:
+        raise AirflowFailException(str(exc)) from None
     log.info("backfilling %s %s in %d month(s)", source.key, params["editions"], len(windows))
     return [window.to_dict() for window in windows]
 

@@ -63,14 +63,16 @@ def _plan() -> Any:
     doc_md="Parses the stored WARC pages of the range again into a new raw folder; fetches nothing.",
 )
 def reparse() -> str:
+    from airflow.sdk.exceptions import AirflowFailException
+
     from newsetl.pipeline import parse_day
     from newsetl.pipeline import reparse as reparse_step
     from transforms.settings import Settings
 
     params = get_current_context()["params"]
     since, until = parse_day(params["start"], "start"), parse_day(params["end"], "end")
-    if until < since:
-        raise ValueError(f"end {until.isoformat()} is before start {since.isoformat()}")
+    if until < since:  # a wrong form stays wrong: fail at once instead of retrying
+        raise AirflowFailException(f"end {until.isoformat()} is before start {since.isoformat()}")
     plan = _plan()
     figures = reparse_step(plan, Settings.from_env(), since=since, until=until, log=log.info)
     log.info("re-parse figures: %s", figures)
