@@ -4,6 +4,7 @@ the mapping of a real URL onto a replay mirror.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from urllib.parse import urlsplit, urlunsplit
@@ -65,3 +66,16 @@ def validate_mirror(mirror: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query:
         raise ValueError(f"mirror={mirror!r}: expected an origin such as http://127.0.0.1:8765")
     return cleaned
+
+
+def is_private_host(host: str) -> bool:
+    """True for ``localhost`` and IP literals that are loopback, private, link-local (169.254.169.254, the
+    cloud metadata address) or otherwise not public: a page must never steer the crawler there."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global

@@ -17,7 +17,7 @@ from scrapers.discovery import (
 )
 from scrapers.known import KnownUrls
 from scrapers.spiders.pravda import ARTICLE_PATH, FEED_PATH
-from scrapers.urls import canonical_url, mirror_url, path_date, validate_mirror
+from scrapers.urls import canonical_url, is_private_host, mirror_url, path_date, validate_mirror
 
 URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
@@ -180,3 +180,19 @@ def test_pravda_feed_paths() -> None:
     assert FEED_PATH.match("/eng/rss/").group("edition") == "eng"  # type: ignore[union-attr]
     assert FEED_PATH.match("/rss/view_news/").group("edition") is None  # type: ignore[union-attr]
     assert FEED_PATH.match("/eng/news/") is None
+
+
+@pytest.mark.parametrize(
+    ("host", "private"),
+    [
+        ("169.254.169.254", True),
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("www.pravda.com.ua", False),
+        ("8.8.8.8", False),
+    ],
+)
+def test_private_hosts(host: str, private: bool) -> None:
+    assert is_private_host(host) is private

@@ -84,7 +84,8 @@ def test_every_discovered_url_has_an_outcome(full_crawl, fixture_site) -> None:
     assert outcomes[fixture_site.redirect_offsite_url]["reason"] == "offsite"  # the redirect was refused
     assert outcomes[fixture_site.redirect_duplicate_url]["reason"] == "duplicate"
     assert outcomes[fixture_site.redirect_loop_url]["reason"] == "too many redirects (more than 5)"
-    assert len(outcomes) == len(fixture_site.articles) + 6 + len(fixture_site.failed_urls)
+    assert outcomes[fixture_site.redirect_private_url]["reason"] == "private_address"
+    assert len(outcomes) == len(fixture_site.articles) + 7 + len(fixture_site.failed_urls)
     stats = full_crawl.stats
     assert stats["newsetl/discovered"] == len(outcomes)
     assert stats["newsetl/skipped/robots"] == 1

@@ -25,7 +25,7 @@ from scrapers.outcomes import OutcomeLog, RequestedLog
 from scrapers.parsers import parse_page
 from scrapers.pipelines.skip import SkipItem
 from scrapers.rundir import resolve_run_dir
-from scrapers.urls import canonical_url, host_of, origin, path_date, validate_mirror
+from scrapers.urls import canonical_url, host_of, is_private_host, origin, path_date, validate_mirror
 from transforms.errors import NotAnArticle
 from transforms.sources import Source, SourcesFileError, load_sources
 
@@ -227,7 +227,7 @@ class NewsSpider(Spider):
         if host_of(url) != self.base_host:
             self.seen.add(url)
             self._stat("newsetl/discovered")
-            self._outcome(url, "skipped", "offsite")
+            self._outcome(url, "skipped", _offsite_reason(url))
             return
         edition = self.article_edition(url)
         if edition is None:
@@ -279,7 +279,7 @@ class NewsSpider(Spider):
             self._outcome(url, "failed", f"too many redirects (more than {MAX_REDIRECTS})", response.status)
         elif host_of(target) != self.base_host:
             logger.info("not following %s: it redirects to another site, %s", url, target)
-            self._outcome(url, "skipped", "offsite", response.status)
+            self._outcome(url, "skipped", _offsite_reason(target), response.status)
         elif target != url and target in self.requested:
             self._outcome(url, "skipped", "duplicate", response.status)
         else:
@@ -390,6 +390,10 @@ class NewsSpider(Spider):
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _offsite_reason(url: str) -> str:
+    return "private_address" if is_private_host(host_of(url)) else "offsite"
 
 
 def _failure_reason(failure: Failure) -> tuple[str, int | None]:

@@ -129,12 +129,15 @@ OFFSITE_URL = "https://www.epravda.com.ua/eng/news/2025/12/13/7500903/"
 REDIRECT_OFFSITE_URL = f"{BASE}/eng/news/2025/12/14/7500904/"
 # Listed in the English feed; redirects to an article the feed also lists, so it is fetched only once.
 REDIRECT_DUPLICATE_URL = f"{BASE}/eng/news/2025/12/15/7500905/"
+# Listed in the English feed; redirects to the cloud metadata address.
+REDIRECT_PRIVATE_URL = f"{BASE}/eng/news/2025/12/17/7500907/"
 # Listed in the English feed; redirects to itself forever.
 REDIRECT_LOOP_URL = f"{BASE}/eng/news/2025/12/16/7500906/"
 REDIRECT_TARGETS = {
     REDIRECT_OFFSITE_URL: "https://www.example.org/elsewhere/",
     REDIRECT_DUPLICATE_URL: f"{BASE}/eng/news/2025/12/9/7500105/",
     REDIRECT_LOOP_URL: "/eng/news/2025/12/16/7500906/",
+    REDIRECT_PRIVATE_URL: "http://169.254.169.254/latest/meta-data/",
 }
 # Served with Content-Encoding: gzip, as the live site does for HTML.
 GZIPPED_URL = f"{BASE}/news/2025/12/10/7500205/"
@@ -158,6 +161,7 @@ class Site:
     redirect_offsite_url: str = REDIRECT_OFFSITE_URL
     redirect_duplicate_url: str = REDIRECT_DUPLICATE_URL
     redirect_loop_url: str = REDIRECT_LOOP_URL
+    redirect_private_url: str = REDIRECT_PRIVATE_URL
 
     def by_url(self) -> dict[str, SiteArticle]:
         return {a.url: a for a in self.articles}
