@@ -17,20 +17,34 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--url", help="warehouse URL (default: from NEWSETL_* settings)")
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
 
-    upgrade = actions.add_parser("upgrade", help="migrate to a revision (default: the latest)")
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="migrate to a revision (default: the latest)",
+        description="Apply the warehouse's Alembic migrations up to REVISION (default: head, the latest).",
+    )
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(handler=_upgrade)
 
-    downgrade = actions.add_parser("downgrade", help="migrate down to REV ('base' removes everything)")
+    downgrade = actions.add_parser(
+        "downgrade",
+        help="migrate down to REV ('base' removes everything)",
+        description="Undo migrations down to REVISION; 'base' removes every table and view.",
+    )
     downgrade.add_argument("revision")
     downgrade.set_defaults(handler=_downgrade)
 
-    current = actions.add_parser("current", help="print the revision the warehouse is at")
+    current = actions.add_parser(
+        "current",
+        help="print the revision the warehouse is at",
+        description="Print the warehouse's revision; exits 1 when it was never migrated.",
+    )
     current.set_defaults(handler=_current)
 
     grant = actions.add_parser(
         "grant-analyst",
         help="PostgreSQL: create or refresh a read-only role NAME that can read every table and view",
+        description="Create (or refresh) a PostgreSQL login role that may SELECT every table and view of "
+        "the warehouse and change nothing; its sessions are read-only by default too.",
     )
     grant.add_argument("name", help="role name (letters, digits, underscore)")
     grant.add_argument(
@@ -40,7 +54,12 @@ def register(subparsers: Any) -> None:
     )
     grant.set_defaults(handler=_grant_analyst)
 
-    search = actions.add_parser("search", help="full-text search over headlines and bodies")
+    search = actions.add_parser(
+        "search",
+        help="full-text search over headlines and bodies",
+        description="Print the articles whose headline or body contains every word of QUERY, best first "
+        "(see docs/warehouse.md); exits 1 when none does.",
+    )
     search.add_argument("query", help="words that must all occur, e.g. 'NATO ammunition'")
     search.add_argument("--limit", type=int, default=20)
     search.set_defaults(handler=_search)

@@ -72,7 +72,7 @@ def _add_export(actions: Any) -> None:
         "export",
         help="write the warehouse's articles as seed files",
         description="Write one seed file per article to DIR, named NNN_<first 16 hex of sha256(URL)>.txt "
-        "and numbered by publication date. --since/--until (YYYY-MM-DD, inclusive) filter on the "
+        "and numbered by publication date. --since and --until (dates, inclusive) filter on the "
         "publication date (the collected date when it is unknown).",
     )
     exp.add_argument("directory", metavar="DIR", type=Path)
