@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole pipeline offline. Builds the recorded fixture site (a WARC of a small
 # pravda.com.ua), serves it with `newsetl replay` on a free port of 127.0.0.1, and runs `make run`'s stack
-# with NEWSETL_MIRROR pointing at it and a separate data root (data/demo), so demo articles stay apart.
+# with NEWSETL_MIRROR pointing at it, a separate data root (data/demo) and Airflow home (.airflow/demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROJECT="$(pwd)"
@@ -35,6 +35,10 @@ echo "make demo: replaying the fixture site at $MIRROR"
 
 export NEWSETL_MIRROR="$MIRROR"
 export NEWSETL_DATA_ROOT="$DEMO_ROOT"
+# Its own Airflow home (inside the git-ignored .airflow/), so demo runs and paused/unpaused switches never
+# mix with `make run`'s; there the DAGs start switched on, so the first ingest runs as soon as it is parsed.
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$PROJECT/.airflow/demo}"
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="${AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION:-False}"
 # The replay server is local: no need to be polite to it.
 export NEWSETL_DOWNLOAD_DELAY="${NEWSETL_DOWNLOAD_DELAY:-0}"
 export NEWSETL_AUTOTHROTTLE="${NEWSETL_AUTOTHROTTLE:-0}"
