@@ -158,10 +158,18 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_HEAD(self) -> None:
-        self._answer(send_body=False)
+        self._answer_unless_gone(send_body=False)
 
     def do_GET(self) -> None:
-        self._answer(send_body=True)
+        self._answer_unless_gone(send_body=True)
+
+    def _answer_unless_gone(self, *, send_body: bool) -> None:
+        try:
+            self._answer(send_body=send_body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client hung up mid-answer (a response over its size cap, a timeout): that is its
+            # decision to make, not a server error worth a traceback.
+            self.close_connection = True
 
     def _answer(self, *, send_body: bool) -> None:
         origin = self.headers.get(ORIGIN_HEADER)

@@ -39,6 +39,9 @@ HTTPERROR_ALLOW_ALL = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Scrapy's own lets the requests that wait for robots.txt together go out unchecked (see the module).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.middlewares.robots.SettledRobotsTxtMiddleware": 100,
     "scrapers.middlewares.retry.BackoffRetryMiddleware": 550,
     # Closest to the download handler: sees each attempt, the body still as received.
     "scrapers.middlewares.warc.WarcArchiveMiddleware": 950,

@@ -19,6 +19,7 @@ from transforms.sources import Source
 EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
 # Sites put publication times slightly ahead (time zones, scheduled posts); more than this is a bad date.
 FUTURE_TOLERANCE = timedelta(days=1)
+REPLACEMENT_CHARACTER = "\ufffd"
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -32,6 +33,7 @@ def validate_record(record: ArticleRecord, sources: Mapping[str, Source]) -> lis
     if not record.body_text.strip():
         reasons.append("body is empty (no paragraph, heading or list with text)")
     reasons += _times(record)
+    reasons += _undecodable(record)
     if not 200 <= record.http_status <= 299:
         reasons.append(f"http_status {record.http_status} is not a success (200-299)")
     if not record.seed_text.strip():
@@ -66,6 +68,16 @@ def _source(record: ArticleRecord, sources: Mapping[str, Source]) -> list[str]:
         languages = ", ".join(sorted(set(source.editions.values())))
         reasons.append(f"language {record.language!r} is not one {source.key} publishes in ({languages})")
     return reasons
+
+
+def _undecodable(record: ArticleRecord) -> list[str]:
+    # U+FFFD is what a decoder writes for bytes that are not valid in the charset it was told: the page's
+    # bytes did not match its declared charset (windows-1251 served as UTF-8), so the text is not the
+    # article's. Storing it would put unreadable text in front of analysts; quarantine says why instead.
+    count = record.headline.count(REPLACEMENT_CHARACTER) + record.body_text.count(REPLACEMENT_CHARACTER)
+    if not count:
+        return []
+    return [f"text holds {count} U+FFFD replacement characters: the page's bytes do not match its charset"]
 
 
 def _times(record: ArticleRecord) -> list[str]:

@@ -313,7 +313,7 @@ class NewsSpider(Spider):
             return
         try:
             record = parse_page(
-                response.text,
+                _page_text(response),
                 response.url,
                 source=self.source,
                 fetched_at=datetime.now(UTC),
@@ -390,6 +390,17 @@ class NewsSpider(Spider):
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _page_text(response: TextResponse) -> str:
+    """The page's text. Bytes that are valid UTF-8 are read as UTF-8 whatever the page declares: a page
+    served as UTF-8 but declared windows-1251 would otherwise decode into mojibake that looks like real
+    Cyrillic and pass every check. Other bytes are decoded as Scrapy does (BOM, HTTP header, meta tag);
+    bytes that do not match their declared charset come out with U+FFFD, which validation rejects."""
+    try:
+        return response.body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return response.text
 
 
 def _offsite_reason(url: str) -> str:
