@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
-import platform
 import re
 import sys
 import time
@@ -277,22 +275,6 @@ def table(summaries: list[Summary]) -> str:
     return "\n".join(lines)
 
 
-def environment() -> str:
-    import trafilatura
-
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                    if line.startswith("model name")), cpu)  # fmt: skip
-    # Pages/s depend on what else the machine runs; the load average says how busy it was.
-    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    return (
-        f"{datetime.now(UTC):%Y-%m-%d}, {cpu}, one core, Python {platform.python_version()},"
-        f" trafilatura {trafilatura.__version__}{load}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fixtures", type=Path, default=FUNDUS, help="the fundus fixtures folder")
@@ -306,18 +288,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         cases = cases[: args.limit]
     summaries = [evaluate(name, fn, cases) for name, fn in EXTRACTORS.items() if args.only in (None, name)]
-    report = table(summaries)
-    print(report)
-    print(f"\n{environment()}")
     for summary in summaries if args.worst else ():
         print(f"\nlowest body F1, {summary.name}:")
         ranked = sorted(summary.scores, key=lambda s: _f1(s.precision, s.recall))[: args.worst]
         for s in ranked:
             print(f"  P={s.precision:.2f} R={s.recall:.2f} {s.case.name}")
-    if args.append:
-        with args.append.open("a", encoding="utf-8") as out:
-            out.write(f"\n### Generic extraction, {len(cases)} fundus pages ({environment()})\n\n{report}\n")
-        print(f"appended to {args.append}")
+    # The shared table printer lives beside this file; the quality test imports this module by path.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import report
+
+    report.publish(
+        f"Generic extraction, {len(cases)} fundus pages, one core",
+        ".venv/bin/python bench/eval_generic.py --append docs/benchmarks.md",
+        table(summaries),
+        packages=("trafilatura",),
+        doc=args.append,
+    )
     return 0
 
 
