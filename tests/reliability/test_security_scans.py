@@ -1,0 +1,178 @@
+"""Security scans over the repository's tracked files: SQL gets values only as bound parameters, no secret is
+committed, and docker-compose takes every credential from the environment."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SQL_CALLS = frozenset({"execute", "exec_driver_sql", "executemany", "executescript", "text"})
+
+# Expressions that may be formatted into SQL, per file: identifiers and literals that SQL cannot take as bound
+# parameters (DDL, utility statements), each quoted or fixed by the code. Anything else formatted into a
+# statement fails the scan; add an entry here only after checking that the value cannot come from outside.
+SQL_INTERPOLATION_ALLOWED: dict[str, frozenset[str]] = {
+    # role and database names quoted by the dialect's identifier preparer; the password by psycopg's Literal.
+    "warehouse/roles.py": frozenset({"role", "literal", "database"}),
+    # the loader's own staging table names, and its CASE clauses built from the module's rule constants.
+    "warehouse/load.py": frozenset(
+        {"table.name", "' '.join((f'WHEN {condition} THEN {reason}' for condition, reason in _CHECKS))"}
+    ),
+    # view and trigger names and view bodies defined in the migration itself.
+    "warehouse/migrations/versions/0002_analyst_views_and_search.py": frozenset({"name", "query", "action"}),
+    # a test database name made from a random hex string.
+    "tests/conftest.py": frozenset({"name"}),
+    # the analyst view names, constants of the warehouse package.
+    "tests/warehouse/test_roles.py": frozenset({"view"}),
+}
+
+
+def tracked(*patterns: str) -> list[str]:
+    done = subprocess.run(
+        ["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return [line for line in done.stdout.splitlines() if (ROOT / line).is_file()]
+
+
+def _formatted(node: ast.expr) -> list[str] | None:
+    """The expressions formatted into a string expression, or None when it is not a formatted string."""
+    if isinstance(node, ast.JoinedStr):
+        values = [ast.unparse(v.value) for v in node.values if isinstance(v, ast.FormattedValue)]
+        return values or None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant):
+        return [ast.unparse(node.right)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        parts = [p for p in (node.left, node.right) if not isinstance(p, ast.Constant)]
+        inner = [_formatted(p) for p in parts]
+        return [v for sub in inner for v in (sub or [ast.unparse(p) for p in parts])] or None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return [ast.unparse(a) for a in [*node.args, *(k.value for k in node.keywords)]]
+    return None
+
+
+def sql_interpolations(source: str) -> list[tuple[int, str]]:
+    """``(line, expression)`` for every value formatted into a string that reaches an SQL call, directly or
+    through a variable assigned (or looped over) in the same scope."""
+    tree = ast.parse(source)
+    bound: dict[str, list[str]] = {}  # variable -> expressions formatted into the strings it may hold
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if (values := _formatted(node.value)) is not None:
+                bound.setdefault(node.targets[0].id, []).extend(values)
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            if isinstance(node.iter, ast.Tuple | ast.List):
+                for element in node.iter.elts:
+                    if (values := _formatted(element)) is not None:
+                        bound.setdefault(node.target.id, []).extend(values)
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name not in SQL_CALLS:
+            continue
+        argument = node.args[0]
+        values = _formatted(argument)
+        if values is None and isinstance(argument, ast.Name):
+            values = bound.get(argument.id)
+        found += [(node.lineno, value) for value in values or []]
+    return sorted(found)
+
+
+def test_the_scan_finds_values_formatted_into_sql() -> None:
+    planted = (
+        "def f(conn, url, n):\n"
+        "    conn.execute(text(f\"SELECT * FROM articles WHERE url = '{url}'\"))\n"
+        "    conn.execute('DELETE FROM t WHERE id = %s' % n)\n"
+        "    sql = 'SELECT {}'.format(n)\n"
+        "    conn.exec_driver_sql(sql)\n"
+        "    for statement in (f'DROP TABLE {n}',):\n"
+        "        conn.execute(statement)\n"
+        "    conn.execute(text('SELECT 1 WHERE a = :a'), {'a': url})\n"
+    )
+    assert sql_interpolations(planted) == [(2, "url"), (3, "n"), (5, "n"), (7, "n")]
+
+
+def test_sql_takes_values_only_as_bound_parameters() -> None:
+    offending = []
+    for path in tracked("*.py"):
+        allowed = SQL_INTERPOLATION_ALLOWED.get(path, frozenset())
+        source = (ROOT / path).read_text(encoding="utf-8")
+        offending += [
+            f"{path}:{line}: {expr}" for line, expr in sql_interpolations(source) if expr not in allowed
+        ]
+    assert offending == [], "values formatted into SQL (bind them as parameters):\n" + "\n".join(offending)
+
+
+# Credentials in their usual committed shapes. Placeholders (${VAR}, <...>, "changeme", empty) do not match.
+SECRET_PATTERNS = {
+    "private key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"),
+    "AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "AWS secret key": re.compile(r"aws_secret_access_key\s*[=:]\s*['\"]?[A-Za-z0-9/+]{40}\b", re.IGNORECASE),
+    "GitHub token": re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}"),
+    "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    "API key": re.compile(r"\bsk-[A-Za-z0-9]{32,}"),
+    "password in a URL": re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?!\$\{|\*|<|\{)[^@\s/'\"]{3,}@"),
+    "password assignment": re.compile(
+        r"(?:password|passwd|secret|api_key|token)[\"']?\s*[:=]\s*[\"'](?!\$\{|<|changeme|secret|\*)[^\"'\s]{8,}[\"']",
+        re.IGNORECASE,
+    ),
+}
+# (path, kind) pairs checked by hand and found harmless (a throwaway credential a test needs); none so far.
+SECRET_ALLOWED: set[tuple[str, str]] = set()
+
+
+def secrets_in(text: str) -> list[str]:
+    return [kind for kind, pattern in SECRET_PATTERNS.items() if pattern.search(text)]
+
+
+def test_the_secret_scan_finds_planted_secrets() -> None:
+    fake_key = "AKIA" + "ABCDEFGHIJKLMNOP"  # built at run time, so this file itself stays clean
+    assert secrets_in(f"aws_access_key_id = {fake_key}") == ["AWS access key id"]
+    assert secrets_in("url = 'postgresql://app:" + "hunter22@db/prod'") == ["password in a URL"]
+    assert secrets_in('password = "' + 'Tr0ub4dor&3xyz"') == ["password assignment"]
+    assert secrets_in("-----BEGIN " + "RSA PRIVATE KEY-----") == ["private key"]
+    assert secrets_in("postgresql://airflow:${AIRFLOW_DB_PASSWORD:?set it}@airflow-db/airflow") == []
+    assert secrets_in("postgresql+psycopg://postgres@127.0.0.1:5432/newsetl") == []
+
+
+def test_the_repository_holds_no_secrets() -> None:
+    found = []
+    for path in tracked():
+        data = (ROOT / path).read_bytes()
+        if b"\0" in data[:8192]:  # binary (gzip fixtures, WARCs): not where a credential is written
+            continue
+        for kind in secrets_in(data.decode("utf-8", errors="replace")):
+            if (path, kind) not in SECRET_ALLOWED:
+                found.append(f"{path}: {kind}")
+    assert found == [], "possible secrets in tracked files:\n" + "\n".join(found)
+
+
+CREDENTIAL_KEY = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|SQL_ALCHEMY_CONN|RESULT_BACKEND|_URL$")
+
+
+def test_docker_compose_takes_credentials_from_the_environment() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    blocks = [compose.get("x-airflow-common", {}).get("environment", {})]
+    blocks += [service.get("environment", {}) for service in compose["services"].values()]
+    checked = 0
+    for environment in blocks:
+        items = (
+            environment.items() if isinstance(environment, dict) else (e.split("=", 1) for e in environment)
+        )
+        for key, value in items:
+            value = str(value)
+            if not CREDENTIAL_KEY.search(key) or value.startswith("/"):  # a path to a file, not a secret
+                continue
+            if "://" in value and "@" not in value:
+                continue  # a URL without credentials
+            checked += 1
+            assert "${" in value, f"docker-compose.yml: {key} holds a literal credential: {value!r}"
+            assert not secrets_in(value), f"docker-compose.yml: {key} looks like a committed secret"
+    assert checked >= 3  # the Airflow database, the warehouse and the API's signing secret
