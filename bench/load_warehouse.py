@@ -1,11 +1,13 @@
-"""Load throughput of the warehouse: 10,000 synthetic articles, first load and reload, on each engine.
+"""Load throughput of the warehouse: 100,000 synthetic articles upserted in batches, on each engine.
 
-    .venv/bin/python bench/load_warehouse.py [--articles N] [--postgres-url URL] [--sqlite-only]
+    .venv/bin/python bench/load_warehouse.py [--articles N] [--batch N] [--postgres-url URL] [--sqlite-only]
 
 Without --postgres-url a throwaway PostgreSQL cluster is started from the installed binaries (as the
-tests do). Prints articles/s for: the first load (all inserts), the reload of the same batch (a no-op),
-and a second run in which 10% of the articles changed and the rest are unchanged. Building the frame
-from records is timed apart, as it belongs to the transform step.
+tests do). The articles go in as consecutive crawl runs of ``--batch`` articles each (as a daily crawl
+would bring them). Prints articles/s for: the first load (all inserts), the reload of the same runs (all
+unchanged), and later runs in which 10% of the articles changed and the rest are unchanged. Building the
+frames from records is timed apart, as it belongs to the transform step. The table is appended to
+docs/benchmarks.md (``--no-append`` to print only).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+import report  # noqa: E402
+
 from transforms.blocks import Heading, ListBlock, Paragraph  # noqa: E402
 from transforms.frame import records_to_frame  # noqa: E402
 from transforms.record import ArticleRecord  # noqa: E402
@@ -41,12 +47,13 @@ WORDS = (
 EDITIONS = {"eng": ("en", "/eng"), "ukr": ("uk", ""), "rus": ("ru", "/rus")}
 
 
-def synthetic(count: int, seed: int = 7) -> list[ArticleRecord]:
-    rng = random.Random(seed)
+def synthetic(count: int, seed: int = 7, start: int = 0) -> list[ArticleRecord]:
+    """Articles ``start`` .. ``start + count - 1``; the same numbers give the same articles."""
+    rng = random.Random(seed * 1_000_003 + start)
     collected = date(2024, 11, 25)
     fetched = datetime(2024, 11, 25, 8, tzinfo=UTC)
     records = []
-    for i in range(count):
+    for i in range(start, start + count):
         edition = ("eng", "ukr", "rus")[i % 3]
         language, prefix = EDITIONS[edition]
         published = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(minutes=37 * i)
@@ -87,33 +94,41 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def bench_engine(name: str, url: str, records: list[ArticleRecord]) -> list[tuple[str, str, int, float]]:
+def bench_engine(
+    name: str, url: str, total: int, batch: int
+) -> tuple[list[tuple[str, str, int, float]], float]:
+    """Load ``total`` articles in runs of ``batch`` three times over; returns timings and frame seconds."""
     sources = load_sources()
     migrate.upgrade(url)
     engine = make_engine(url)
-    frame = records_to_frame(records)
     later = datetime(2024, 11, 26, 8, tzinfo=UTC)
-    second = [
-        replace(r, fetched_at=later, headline=r.headline + " (updated)")
-        if i % 10 == 0
-        else replace(r, fetched_at=later)
-        for i, r in enumerate(records)
-    ]
-    second_frame = records_to_frame(second)
-    run1 = RunInfo("bench-1", "pravda", None, datetime(2024, 11, 25, 8, tzinfo=UTC))
-    run2 = RunInfo("bench-2", "pravda", None, later)
+    latest = datetime(2024, 11, 27, 8, tzinfo=UTC)
+    passes = (
+        ("first load (inserts)", datetime(2024, 11, 25, 8, tzinfo=UTC), 0),
+        ("unchanged reload", later, 0),
+        ("reload, 10% changed", latest, 10),
+    )
     results = []
+    frame_seconds = 0.0
     try:
-        for label, frame_, run in (
-            ("first load (inserts)", frame, run1),
-            ("reload, same batch", frame, run1),
-            ("next run: 10% changed", second_frame, run2),
-        ):
-            seconds = timed(lambda f=frame_, r=run: load_frame(engine, f, r, sources=sources))
-            results.append((name, label, len(frame_), seconds))
+        for label, fetched, changed_every in passes:
+            seconds = 0.0
+            for number, start in enumerate(range(0, total, batch)):
+                records = [
+                    replace(r, fetched_at=fetched, headline=r.headline + " (updated)")
+                    if changed_every and i % changed_every == 0
+                    else replace(r, fetched_at=fetched)
+                    for i, r in enumerate(synthetic(min(batch, total - start), start=start))
+                ]
+                started = time.perf_counter()
+                frame = records_to_frame(records)
+                frame_seconds += time.perf_counter() - started
+                run = RunInfo(f"bench-{fetched:%d}-{number}", "pravda", None, fetched)
+                seconds += timed(lambda f=frame, r=run: load_frame(engine, f, r, sources=sources))
+            results.append((name, label, total, seconds))
     finally:
         engine.dispose()
-    return results
+    return results, frame_seconds
 
 
 def _conftest():  # type: ignore[no-untyped-def]
@@ -129,25 +144,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=10_000, help="articles per crawl run (default 10,000)")
     parser.add_argument("--postgres-url", help="an empty PostgreSQL database to use")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--no-append", action="store_true", help="print only, do not append to the docs")
     args = parser.parse_args()
 
-    start = time.perf_counter()
-    records = synthetic(args.articles)
-    made = time.perf_counter() - start
-    frame_seconds = timed(lambda: records_to_frame(records))
-    print(
-        f"{args.articles} synthetic articles made in {made:.1f} s; records_to_frame: "
-        f"{args.articles / frame_seconds:,.0f} articles/s"
-    )
-
     results = []
+    frame_seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
-        results += bench_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite", records)
+        timings, seconds = bench_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite", args.articles, args.batch)
+        results += timings
+        frame_seconds += seconds
         if args.postgres_url:
-            results += bench_engine("postgresql", args.postgres_url, records)
+            timings, seconds = bench_engine("postgresql", args.postgres_url, args.articles, args.batch)
+            results += timings
+            frame_seconds += seconds
         elif not args.sqlite_only:
             conftest = _conftest()
             bin_dir = conftest.find_bin_dir()
@@ -156,11 +169,39 @@ def main() -> int:
                 return 2
             with conftest.throwaway_cluster(bin_dir) as server:
                 url = conftest.create_database(server, "bench")
-                results += bench_engine("postgresql", url, records)
+                timings, seconds = bench_engine("postgresql", url, args.articles, args.batch)
+                results += timings
+                frame_seconds += seconds
 
-    print(f"\n{'engine':<11} {'step':<24} {'articles':>8} {'seconds':>8} {'articles/s':>11}")
-    for engine, label, count, seconds in results:
-        print(f"{engine:<11} {label:<24} {count:>8} {seconds:>8.2f} {count / seconds:>11,.0f}")
+    first = {engine: seconds for engine, label, _, seconds in results if label.startswith("first")}
+    rows = [
+        (
+            engine,
+            label,
+            f"{count:,}",
+            f"{seconds:.1f}",
+            f"{count / seconds:,.0f}",
+            f"{first[engine] / seconds:.1f}x",
+        )
+        for engine, label, count, seconds in results
+    ]
+    table = report.markdown_table(
+        ("engine", "pass", "articles", "seconds", "articles/s", "speed vs first load"), rows
+    )
+    frames = len(results) * args.articles
+    notes = (
+        f"{args.articles:,} synthetic articles (about 280 words each, three editions) loaded as runs of"
+        f" {args.batch:,}; each pass is a new set of runs. records_to_frame (the transform step's part,"
+        f" not timed above) ran at {frames / frame_seconds:,.0f} articles/s."
+    )
+    report.publish(
+        "Warehouse load, upserts in batches",
+        ".venv/bin/python bench/load_warehouse.py",
+        table,
+        packages=("sqlalchemy", "psycopg", "pandas"),
+        notes=notes,
+        doc=None if args.no_append else report.DOCS,
+    )
     return 0
 
 

@@ -1,0 +1,308 @@
+"""End to end: crawl a synthetic site of N articles, transform, and load into SQLite and PostgreSQL.
+
+    .venv/bin/python bench/end_to_end.py [--articles 1000,10000] [--engines sqlite,postgresql]
+                                         [--concurrency 16] [--no-append]
+
+For each N, bench/synthetic_site.py serves N generated Pravda-like article pages on 127.0.0.1 and each step
+runs as newsetl runs it (the functions of newsetl/pipeline.py, with politeness off: no delay, no
+AutoThrottle, ``--concurrency`` requests at a time), each in a child process of its own so that its peak
+memory (maximum RSS, including the Scrapy process the crawl step starts) is its own. Then the ingest runs
+again on the unchanged site and the site's request counts by type show what the second crawl fetched
+(incremental cost: it should fetch no article page). Prints one table of articles/s and peak memory per
+step and one of requests by type, and appends them to docs/benchmarks.md.
+
+A throwaway PostgreSQL cluster is started from the installed binaries (as the tests do) unless
+``--engines sqlite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+import report  # noqa: E402
+from synthetic_site import date_range  # noqa: E402
+
+SOURCE = "pravda"
+
+
+# -- one step in a child process ------------------------------------------------------------------------
+
+
+def run_step(step: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run ``step`` in this process (the child); return its result, seconds and peak RSS."""
+    from newsetl import pipeline
+    from transforms.settings import Settings
+
+    settings = Settings.from_env()
+    plan = pipeline.RunPlan.make(SOURCE, spec["run_id"], settings)
+    started = time.perf_counter()
+    if step == "crawl":
+        since, until = (date.fromisoformat(d) for d in spec["range"])
+        result: Any = pipeline.crawl(plan, settings, since=since, until=until, log=lambda _line: None)
+    elif step == "transform":
+        result = pipeline.transform(plan)
+    elif step == "load":
+        result = pipeline.load(plan, settings, dag_run_id=None, started_at=datetime.now(UTC))
+    else:
+        raise ValueError(f"step {step!r}: expected crawl, transform or load")
+    seconds = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the scrapy process, if any
+    return {"result": result, "seconds": seconds, "rss_kb": own, "child_rss_kb": children}
+
+
+def step_in_child(step: str, spec: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", step, json.dumps(spec)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"step {step} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- the site -------------------------------------------------------------------------------------------
+
+
+class Site:
+    """bench/synthetic_site.py in a child process."""
+
+    def __init__(self, articles: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(BENCH / "synthetic_site.py"), "--articles", str(articles)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.process.kill()
+            raise RuntimeError(f"synthetic site did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+
+    def _get(self, path: str) -> dict[str, int]:
+        with urllib.request.urlopen(self.url + path, timeout=30) as answer:
+            return dict(json.loads(answer.read()))
+
+    def counts(self) -> dict[str, int]:
+        return self._get("/__bench/counts")
+
+    def reset(self) -> None:
+        self._get("/__bench/reset")
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+# -- the benchmark --------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepFigure:
+    articles: int
+    step: str
+    seconds: float
+    count: int
+    peak_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def _conftest() -> Any:
+    spec = importlib.util.spec_from_file_location("newsetl_test_conftest", ROOT / "tests" / "conftest.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_size(
+    articles: int, engines: dict[str, str], concurrency: int, work: Path
+) -> tuple[list[StepFigure], dict[str, int], dict[str, Any]]:
+    from warehouse import migrate
+
+    since, until = date_range(articles)
+    data_root = work / f"n{articles}"
+    env_base = {
+        "NEWSETL_DATA_ROOT": str(data_root),
+        "NEWSETL_DOWNLOAD_DELAY": "0",
+        "NEWSETL_AUTOTHROTTLE": "0",
+        "NEWSETL_RETRY_BACKOFF": "0",
+        "NEWSETL_CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
+    }
+    figures: list[StepFigure] = []
+    site = Site(articles)
+    try:
+        env_base["NEWSETL_MIRROR"] = site.url
+        for url in engines.values():
+            migrate.upgrade(url)
+        first_engine = next(iter(engines.values()))
+        spec = {"run_id": f"bench-{articles}-1", "range": [since.isoformat(), until.isoformat()]}
+        env = {**env_base, "NEWSETL_WAREHOUSE_URL": first_engine}
+        crawl = step_in_child("crawl", spec, env)
+        items = int(crawl["result"]["items"])
+        crawl_mb = max(crawl["rss_kb"], crawl["child_rss_kb"]) / 1024
+        figures.append(StepFigure(articles, "crawl (scrapy child incl.)", crawl["seconds"], items, crawl_mb))
+        stage = step_in_child("transform", spec, env)
+        figures.append(StepFigure(articles, "transform", stage["seconds"], items, stage["rss_kb"] / 1024))
+        loads: dict[str, dict[str, Any]] = {}
+        for name, url in engines.items():
+            loads[name] = step_in_child("load", spec, {**env_base, "NEWSETL_WAREHOUSE_URL": url})
+            figures.append(
+                StepFigure(
+                    articles, f"load {name}", loads[name]["seconds"], items, loads[name]["rss_kb"] / 1024
+                )
+            )
+        first_load = loads[next(iter(engines))]
+        total = crawl["seconds"] + stage["seconds"] + first_load["seconds"]
+        peak = max(f.peak_mb for f in figures)
+        figures.append(StepFigure(articles, f"end to end ({next(iter(engines))})", total, items, peak))
+
+        # Incremental cost: the same site again, with the warehouse's known URLs.
+        site.reset()
+        again = {**spec, "run_id": f"bench-{articles}-2"}
+        recrawl = step_in_child("crawl", again, env)
+        requests = site.counts()
+        step_in_child("transform", again, env)
+        reload = step_in_child("load", again, env)
+        summary = {
+            "first_crawl": crawl["result"]["outcomes"],
+            "first_load": first_load["result"],
+            "second_crawl": recrawl["result"]["outcomes"],
+            "second_load": reload["result"],
+            "second_crawl_seconds": recrawl["seconds"],
+        }
+        if items != articles:
+            summary["warning"] = f"{articles} articles served but {items} items crawled"
+    finally:
+        site.close()
+    return figures, requests, summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("spec", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--articles", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests at a time (default 16)")
+    parser.add_argument("--work-dir", type=Path, help="keep the data root here instead of a temporary folder")
+    parser.add_argument("--no-append", action="store_true", help="print only, do not append to the docs")
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(run_step(args.step, json.loads(args.spec))))
+        return 0
+
+    sizes = [int(n.replace("_", "")) for n in args.articles.split(",") if n.strip()]
+    wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(wanted) - {"sqlite", "postgresql"}
+    if unknown or not wanted:
+        parser.error(f"--engines {args.engines!r}: expected sqlite, postgresql or both")
+    all_figures: list[StepFigure] = []
+    request_rows = []
+    with ExitStack() as stack:
+        work = args.work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newsetl-e2e-")))
+        work.mkdir(parents=True, exist_ok=True)
+        server = None
+        if "postgresql" in wanted:
+            conftest = _conftest()
+            bin_dir = conftest.find_bin_dir()
+            if bin_dir is None:
+                parser.error("PostgreSQL binaries not found: pass --engines sqlite")
+            server = stack.enter_context(conftest.throwaway_cluster(bin_dir))
+        for n in sizes:
+            engines: dict[str, str] = {}
+            for name in wanted:
+                if name == "sqlite":
+                    engines[name] = f"sqlite:///{work}/n{n}-warehouse.sqlite"
+                else:
+                    engines[name] = conftest.create_database(server, f"e2e_{n}")
+            print(f"N = {n:,}: crawling, transforming and loading ...", flush=True)
+            figures, requests, summary = bench_size(n, engines, args.concurrency, work)
+            all_figures += figures
+            for figure in figures:
+                print(
+                    f"  {figure.step:<28} {figure.seconds:8.1f} s {figure.rate:9,.0f}/s"
+                    f" {figure.peak_mb:7.0f} MB"
+                )
+            print(f"  second ingest: requests {requests}; {json.dumps(summary)}", flush=True)
+            request_rows.append(
+                (
+                    f"{n:,}",
+                    requests.get("article page", 0),
+                    requests.get("monthly sitemap", 0),
+                    requests.get("sitemap index", 0),
+                    requests.get("robots.txt", 0),
+                    requests.get("other", 0),
+                    ", ".join(f"{k} {v:,}" for k, v in sorted(summary["second_crawl"].items())),
+                    ", ".join(f"{k} {v:,}" for k, v in summary["second_load"].items() if v),
+                )
+            )
+
+    table = report.markdown_table(
+        ("articles", "step", "seconds", "articles/s", "peak RSS (MB)"),
+        (
+            (f"{f.articles:,}", f.step, f"{f.seconds:.1f}", f"{f.rate:,.0f}", f"{f.peak_mb:,.0f}")
+            for f in all_figures
+        ),
+    )
+    requests_table = report.markdown_table(
+        (
+            "articles",
+            "article pages",
+            "monthly sitemaps",
+            "sitemap index",
+            "robots.txt",
+            "other",
+            "second crawl outcomes",
+            "second load counts",
+        ),
+        request_rows,
+    )
+    notes = (
+        f"Politeness off ({args.concurrency} requests at a time, no delay, no AutoThrottle); the site and"
+        " the steps share the machine's cores. Peak RSS is each step's own child process (the crawl's"
+        " includes the Scrapy process); end to end is crawl + transform + the first engine's load, and its"
+        " peak is the largest step's.\n\nThe ingest run again on the unchanged site (known URLs from the"
+        " warehouse), requests by type:\n\n" + requests_table
+    )
+    report.publish(
+        "End to end on a synthetic Pravda-like site",
+        f".venv/bin/python bench/end_to_end.py --articles {args.articles} --engines {args.engines}",
+        table,
+        packages=("scrapy", "pandas", "pyarrow", "sqlalchemy", "psycopg"),
+        notes=notes,
+        doc=None if args.no_append else report.DOCS,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
