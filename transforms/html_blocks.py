@@ -40,6 +40,14 @@ DEFAULT_REMOVE: tuple[str, ...] = (
     "embed",
     "form",
     "button",
+    # Raw-text elements: the parser keeps their content as text, markup and all, so a stray <title> or
+    # <textarea> in a body would store "<script>…" as article text. They never hold article text.
+    "title",
+    "textarea",
+    "xmp",
+    "noembed",
+    "noframes",
+    "plaintext",
     "ins.adsbygoogle",
     "[data-ym-ad]",
     "div.nts-ad",

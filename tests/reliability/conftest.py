@@ -132,6 +132,7 @@ SCRIPT_INJECTION = (
     "<iframe src='javascript:alert(1)'></iframe><p>Injected <img src=x onerror=\"alert('x')\">"
     '<a href="javascript:alert(\'y\')" onclick="steal()">harmless words</a> end.</p>'
     "<noscript><p>noscript text</p></noscript><svg><script>alert(2)</script></svg>"
+    "<title><script>alert(3)</script></title><textarea><img src=x onerror=alert(4)></textarea>"
 )
 MALFORMED_HTML = (
     b"<html><head><title>x</title><body><div class='post_news_text'><p>Unclosed <b>bold <i>italic</div></p>"
@@ -295,3 +296,28 @@ def query(engine_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
             return [tuple(row) for row in conn.execute(text(sql), params)]
     finally:
         engine.dispose()
+
+
+# -- figures ---------------------------------------------------------------------------------------------
+
+FIGURES: dict[str, dict[str, int]] = {}
+FIGURE_ORDER = ("faulted", "retried", "recovered", "quarantined", "failed", "refused", "lost", "duplicated")
+
+
+def record_figures(scenario: str, **figures: int) -> None:
+    """Keep a scenario's figures for the summary printed at the end of the session."""
+    FIGURES[scenario] = {name: int(value) for name, value in figures.items()}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FIGURES:
+        return
+    terminalreporter.section("reliability figures")
+    names = [n for n in FIGURE_ORDER if any(n in f for f in FIGURES.values())]
+    width = max(len(s) for s in [*FIGURES, "total"])
+    terminalreporter.write_line(" " * width + "".join(f"{n:>12}" for n in names))
+    for scenario, figures in FIGURES.items():
+        cells = "".join(f"{figures[n]:>12}" if n in figures else f"{'-':>12}" for n in names)
+        terminalreporter.write_line(f"{scenario:<{width}}{cells}")
+    totals = "".join(f"{sum(f.get(n, 0) for f in FIGURES.values()):>12}" for n in names)
+    terminalreporter.write_line(f"{'total':<{width}}{totals}")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import query, quiet_settings, site_fixtures
+from conftest import query, quiet_settings, record_figures, site_fixtures
 from sqlalchemy import MetaData, create_engine, select
 
 from scrapers.replay import Fault, FaultPlan, ReplayServer
@@ -103,6 +103,15 @@ def test_kill_9_mid_crawl_then_rerun_loads_every_article_once(fixture_site: Any,
     )
     assert [r[0] for r in runs] == ["pravda_rerun"]  # the killed run never reached the warehouse
     assert runs[0][1] == sum(runs[0][2:])
+    loaded = {url for (url,) in query(warehouse, "SELECT url FROM articles")}
+    (versions,) = query(warehouse, "SELECT COUNT(*) FROM article_versions")[0]
+    record_figures(
+        "kill -9 mid-crawl, re-run",
+        faulted=len(expected),  # every article of the killed run
+        recovered=len(loaded),
+        lost=len(expected - loaded),
+        duplicated=versions - len(loaded),
+    )
 
 
 # -- a load killed inside its transaction ------------------------------------------------------------------
@@ -239,7 +248,16 @@ def test_kill_9_inside_the_load_leaves_nothing_partial_and_the_rerun_completes(
     assert counts["inserted"] == BATCH and counts["discovered"] == BATCH
     load_staged(big_staged, engine_url=clean_url, run=run)
     volatile = frozenset({"finished_at"})  # when the load committed
-    assert _dump(url, volatile=volatile) == _dump(clean_url, volatile=volatile)
+    crashed_dump, clean_dump = _dump(url, volatile=volatile), _dump(clean_url, volatile=volatile)
+    assert crashed_dump == clean_dump
+    urls = [u for (u,) in query(url, "SELECT url FROM articles")]
+    record_figures(
+        f"kill -9 inside a load ({engine_kind})",
+        faulted=BATCH,
+        recovered=len(urls),
+        lost=BATCH - len(set(urls)),
+        duplicated=len(urls) - len(set(urls)),
+    )
 
 
 # -- an Airflow task retried after a crash -----------------------------------------------------------------
@@ -296,3 +314,12 @@ def test_a_task_retried_after_a_crash_leaves_the_same_warehouse_as_a_clean_run(
     clean_dump, retried_dump = _dump(clean, volatile=FETCH_TIMES), _dump(retried, volatile=FETCH_TIMES)
     assert clean_dump["articles"], "the clean run loaded nothing"
     assert retried_dump == clean_dump
+    clean_urls = {url for (url,) in query(clean, "SELECT url FROM articles")}
+    retried_urls = [url for (url,) in query(retried, "SELECT url FROM articles")]
+    record_figures(
+        "task retry after kill -9",
+        faulted=len(clean_urls),
+        recovered=len(set(retried_urls)),
+        lost=len(clean_urls - set(retried_urls)),
+        duplicated=len(retried_urls) - len(set(retried_urls)),
+    )

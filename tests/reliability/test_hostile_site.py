@@ -27,6 +27,7 @@ from conftest import (
     HostileSite,
     query,
     quiet_settings,
+    record_figures,
     run_pipeline,
 )
 
@@ -93,6 +94,18 @@ def test_bad_pages_end_quarantined_or_failed_with_a_reason(hostile_run: dict[str
     assert counts["discovered"] == sum(v for k, v in counts.items() if k != "discovered")
     assert counts["discovered"] == len(EXPECTED_OUTCOMES)
     assert hostile_run["check"] == []
+    parsed = {u for u, line in hostile_run["outcomes"].items() if line["outcome"] == "parsed"}
+    (rows, distinct) = query(warehouse, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles")[0]
+    record_figures(
+        "bad pages and hostile links",
+        faulted=len(EXPECTED_OUTCOMES) - len(LOADED - {UTF8_AS_CP1251}),
+        recovered=1,  # UTF-8 declared as windows-1251, read as UTF-8
+        quarantined=counts["quarantined"],
+        failed=counts["failed"],
+        refused=counts["skipped"],
+        lost=len(parsed - loaded - set(reasons)),
+        duplicated=rows - distinct,
+    )
 
 
 def test_utf8_declared_as_windows_1251_is_read_as_utf8(

@@ -2,7 +2,8 @@
 once, a page that keeps failing is recorded as failed with its error, and the crawl_runs row adds up.
 
 The replay server runs in this process so the test can read how often each URL was really asked for.
-Run with ``-s`` to see the figures (pages faulted, retried, recovered, quarantined, lost, duplicated).
+Its figures (pages faulted, retried, recovered, failed, lost, duplicated) go to the session's "reliability
+figures" summary.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import query, site_fixtures
+from conftest import query, record_figures, site_fixtures
 
 from scrapers.replay import Fault, FaultPlan, ReplayServer
 
@@ -93,7 +94,7 @@ def test_faulted_pages_load_once_or_fail_with_their_error(fixture_site: Any, tmp
             assert url not in versions
 
     figures = _figures(warehouse, outcomes, faulted, served)
-    print("\nnetwork faults:", json.dumps(figures))
+    record_figures("network faults (ingest)", **figures)
     assert figures["lost"] == 0 and figures["duplicated"] == 0
     assert figures["recovered"] == len(RECOVERING)
 
@@ -101,9 +102,9 @@ def test_faulted_pages_load_once_or_fail_with_their_error(fixture_site: Any, tmp
 def _figures(
     warehouse: str, outcomes: dict[str, dict[str, Any]], faulted: dict[str, str], served: dict[str, int]
 ) -> dict[str, int]:
-    """The run's figures. Lost: a URL parsed by the spider that is neither an article nor quarantined, or a
-    discovered URL with no outcome. Duplicated: article rows beyond one per URL, and versions beyond one per
-    article for content that did not change."""
+    """The run's figures. Lost: a URL the spider parsed that is neither an article nor quarantined (a
+    discovered URL without an outcome fails the test above). Duplicated: article rows beyond one per URL,
+    and versions beyond one per article for content that did not change."""
     loaded = {row[0] for row in query(warehouse, "SELECT url FROM articles")}
     quarantined = {row[0] for row in query(warehouse, "SELECT url FROM quarantine")}
     parsed = {u for u, line in outcomes.items() if line["outcome"] == "parsed"}
@@ -113,11 +114,11 @@ def _figures(
         "SELECT COUNT(*) - COUNT(DISTINCT content_hash || '/' || article_id) FROM article_versions",
     )[0]
     return {
-        "pages_faulted": len(faulted),
-        "requests_retried": sum(served[u] - 1 for u in faulted),
+        "faulted": len(faulted),
+        "retried": sum(served[u] - 1 for u in faulted),  # requests beyond the first, per faulted page
         "recovered": sum(1 for u in faulted if u in loaded),
-        "failed_after_retries": sum(1 for u in faulted if outcomes[u]["outcome"] == "failed"),
-        "quarantined": len(quarantined),
+        "failed": sum(1 for u in faulted if outcomes[u]["outcome"] == "failed"),
+        "quarantined": len(quarantined & set(faulted)),
         "lost": len(parsed - loaded - quarantined),
         "duplicated": (rows - distinct) + int(extra_versions),
     }
