@@ -25,6 +25,7 @@ import fsspec
 
 from scrapers.outcomes import read_outcomes
 from transforms.settings import Settings
+from transforms.sources import load_sources
 from transforms.storage import is_local, join, local_path, upload_dir
 
 RUN_FILES = ("items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log")
@@ -54,10 +55,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def spider_for(source_key: str) -> tuple[str, list[str]]:
-    """The spider and extra arguments for a source: its own spider when one exists, else the generic one."""
-    if importlib.util.find_spec(f"scrapers.spiders.{source_key}") is not None:
-        return source_key, []
+def spider_for(source_key: str, sources_file: str | None = None) -> tuple[str, list[str]]:
+    """The spider and its extra arguments for a source, chosen by the source's ``parser``: a site parser
+    with a spider of its own (``scrapers/spiders/pravda.py``) crawls with that spider, every other source
+    with the generic one. Raises ``SourcesFileError``, or ``KeyError`` naming an unknown source."""
+    sources = load_sources(sources_file or None)
+    if source_key not in sources:
+        raise KeyError(f"source {source_key!r} is not in the sources file; known: {', '.join(sources)}")
+    parser = sources[source_key].parser
+    if parser != "generic" and importlib.util.find_spec(f"scrapers.spiders.{parser}") is not None:
+        return parser, [] if parser == source_key else ["-a", f"source={source_key}"]
     return "generic", ["-a", f"source={source_key}"]
 
 
@@ -70,8 +77,9 @@ def crawl_command(
     until: date | str | None = None,
     mirror: str | None = None,
     known_path: str | Path | None = None,
+    sources_file: str | None = None,
 ) -> list[str]:
-    spider, extra = spider_for(source_key)
+    spider, extra = spider_for(source_key, sources_file)
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *extra, "-a", f"run_dir={work_dir}"]
     if editions:
         joined = editions if isinstance(editions, str) else ",".join(editions)
@@ -114,6 +122,7 @@ def run_crawl(
             until=until,
             mirror=mirror,
             known_path=known_path,
+            sources_file=settings.sources_file,
         )
         env = {**os.environ, **settings_env(settings), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
         returncode, tail = _run(command, env, work_dir / "crawl.log", log)

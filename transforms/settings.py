@@ -60,6 +60,8 @@ class Settings:
     retry_backoff: float = 1.0
     retry_max_delay: float = 120.0
     download_timeout: float = 30.0
+    # The sources file (seeds/sources.yaml format); empty means seeds/sources.yaml of this checkout.
+    sources_file: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -96,6 +98,7 @@ class Settings:
             download_timeout=_float(
                 get("NEWSETL_DOWNLOAD_TIMEOUT", str(defaults.download_timeout)), "NEWSETL_DOWNLOAD_TIMEOUT"
             ),
+            sources_file=get("NEWSETL_SOURCES_FILE", ""),
         )
 
     @property

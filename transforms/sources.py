@@ -1,14 +1,25 @@
-"""The source registry, ``seeds/sources.yaml``: what to crawl, and how to label it in seed documents."""
+"""The source registry, ``seeds/sources.yaml``: what to crawl, and how to label it in seed documents.
+
+The file is validated against ``transforms/sources.schema.json`` (JSON Schema 2020-12). YAML is read
+twice over: once as a node tree, which keeps every value's line, and once as plain data for the schema,
+so that an error names the file, the line, the source's key and the field that is wrong. The format and
+every field are described in docs/sources.md.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent.parent / "seeds" / "sources.yaml"
+SCHEMA_FILE = Path(__file__).resolve().parent / "sources.schema.json"
 
 
 @dataclass(frozen=True)
@@ -22,50 +33,171 @@ class Source:
     sitemap_indexes: tuple[str, ...]
     parser: str
     enabled: bool
+    # Generic spider: a regular expression an article URL's path must contain; None means "looks like one".
+    article_pattern: str | None = None
 
 
 class SourcesFileError(ValueError):
-    """The sources file is malformed; the message names the file and the offending key."""
+    """The sources file is malformed; the message names the file, the line and the offending key."""
+
+    def __init__(self, message: str, *, line: int | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.key = key
+
+
+def default_sources_file() -> Path:
+    """``NEWSETL_SOURCES_FILE`` when set, else seeds/sources.yaml of this checkout."""
+    from transforms.settings import Settings
+
+    configured = Settings.from_env().sources_file
+    return Path(configured) if configured else DEFAULT_SOURCES_FILE
 
 
 def load_sources(path: Path | str | None = None) -> dict[str, Source]:
-    path = Path(path) if path else DEFAULT_SOURCES_FILE
+    """The sources of a sources file by key (default: :func:`default_sources_file`)."""
+    path = Path(path) if path else default_sources_file()
+    return parse_sources(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_sources(text: str, name: str = "<sources>") -> dict[str, Source]:
+    """The sources of a sources file's text; ``name`` is what error messages call the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SourcesFileError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
-        raise SourcesFileError(f"{path}: expected a mapping with a 'sources' list")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise SourcesFileError(f"{name}:{line}: not valid YAML: {exc.problem}", line=line) from None
+    if root is None:
+        raise SourcesFileError(f"{name}:1: empty file; expected a mapping with a 'sources' list", line=1)
+    _reject_duplicate_keys(root, name)
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
+    if errors:
+        raise _schema_error(errors[0], root, data, name)
     sources: dict[str, Source] = {}
-    for index, entry in enumerate(raw["sources"]):
-        where = f"{path}: sources[{index}]"
-        if not isinstance(entry, dict):
-            raise SourcesFileError(f"{where}: expected a mapping")
-        source = _source(entry, where)
+    for index, entry in enumerate(data["sources"]):
+        source = _source(entry)
         if source.key in sources:
-            raise SourcesFileError(f"{where}: duplicate key {source.key!r}")
+            line = _line(root, ("sources", index, "key"))
+            raise SourcesFileError(
+                f"{name}:{line}: source {source.key!r}: the key is used twice (keys must be unique)",
+                line=line,
+                key=source.key,
+            )
+        if source.article_pattern is not None:
+            try:
+                re.compile(source.article_pattern)
+            except re.error as exc:
+                line = _line(root, ("sources", index, "article_pattern"))
+                raise SourcesFileError(
+                    f"{name}:{line}: source {source.key!r}: article_pattern is not a regular expression "
+                    f"({exc})",
+                    line=line,
+                    key=source.key,
+                ) from None
         sources[source.key] = source
     return sources
 
 
-def _source(entry: dict[str, Any], where: str) -> Source:
-    def need(name: str) -> Any:
-        if name not in entry:
-            raise SourcesFileError(f"{where}: missing '{name}'")
-        return entry[name]
-
+def _source(entry: dict[str, Any]) -> Source:
     discovery = entry.get("discovery") or {}
-    editions = need("editions")
-    if not isinstance(editions, dict) or not editions:
-        raise SourcesFileError(f"{where}.editions: expected a mapping of edition -> language")
     return Source(
-        key=str(need("key")),
-        label=str(need("label")),
-        base_url=str(need("base_url")).rstrip("/"),
-        editions={str(k): str(v) for k, v in editions.items()},
+        key=entry["key"],
+        label=entry["label"],
+        base_url=entry["base_url"].rstrip("/"),
+        editions={str(k): str(v) for k, v in entry["editions"].items()},
         feeds=tuple(discovery.get("feeds") or ()),
         news_sitemaps=tuple(discovery.get("news_sitemaps") or ()),
         sitemap_indexes=tuple(discovery.get("sitemap_indexes") or ()),
-        parser=str(need("parser")),
+        parser=entry["parser"],
         enabled=bool(entry.get("enabled", True)),
+        article_pattern=entry.get("article_pattern"),
     )
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _schema_error(error: Any, root: yaml.Node, data: Any, name: str) -> SourcesFileError:
+    path = list(error.absolute_path)
+    # An unknown field is best shown at its own line, not at the entry that holds it.
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        if extra:
+            path.append(extra[0])
+    line = _line(root, path)
+    key = None
+    where = "the file"
+    if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
+        entry = data["sources"][path[1]]
+        key = entry.get("key") if isinstance(entry, dict) and isinstance(entry.get("key"), str) else None
+        where = f"source {key!r}" if key else f"sources[{path[1]}] (no valid key)"
+        field = _dotted(path[2:])
+        if field:
+            where += f", field {field}"
+    elif path:
+        where = f"field {_dotted(path)}"
+    return SourcesFileError(f"{name}:{line}: {where}: {_explain(error)}", line=line, key=key)
+
+
+def _explain(error: Any) -> str:
+    """The schema's complaint in words a person editing the YAML file can act on."""
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"{error.message}; allowed fields: {allowed}"
+    if error.validator == "pattern":
+        expected = error.schema.get("x-expected")
+        return f"{error.instance!r} is not valid" + (f"; expected {expected}" if expected else "")
+    if error.validator == "anyOf" and error.schema.get("anyOf") and "feeds" in str(error.schema["anyOf"]):
+        return "needs at least one of feeds, news_sitemaps or sitemap_indexes, each with one entry or more"
+    return str(error.message)
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line(root: yaml.Node, path: Sequence[Any]) -> int:
+    """The 1-based line of the deepest node of ``path`` present in the YAML tree (a mapping key's line
+    for the last step, where the key exists)."""
+    node = root
+    line = node.start_mark.line + 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((pair for pair in node.value if pair[0].value == part), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _reject_duplicate_keys(node: yaml.Node, name: str) -> None:
+    # PyYAML keeps the last of two equal mapping keys without a word; in a config file that is a mistake.
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            if key_node.value in seen:
+                line = key_node.start_mark.line + 1
+                raise SourcesFileError(
+                    f"{name}:{line}: field {key_node.value!r} appears twice in the same mapping", line=line
+                )
+            seen.add(key_node.value)
+            _reject_duplicate_keys(value_node, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _reject_duplicate_keys(item, name)

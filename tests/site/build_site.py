@@ -2,11 +2,15 @@
 
     .venv/bin/python tests/site/build_site.py OUT_DIR
 
-It holds robots.txt (with a Disallow the tests check), RSS feeds for the three editions, the news
-sitemap, the sitemap archive index with two monthly sitemaps (.xml.gz), and article pages in the three
-designs, made from the fixture pages in tests/fixtures/pravda/ by giving them other ids, dates and
-headlines. To extend the site, add an entry to ``ARTICLES`` (or a template to ``TEMPLATES``); the tests
-read what to expect from the returned :class:`Site`.
+It also holds the generic sources' fixtures (``tests/site/other_sources.py``: robots.txt, a feed and two
+pages per site), on their own hosts; ``Site.articles`` stays the pravda.com.ua articles and
+``Site.other_articles`` lists the others, ``Site.all_articles`` both.
+
+The pravda.com.ua part holds robots.txt (with a Disallow the tests check), RSS feeds for the three
+editions, the news sitemap, the sitemap archive index with two monthly sitemaps (.xml.gz), and article
+pages in the three designs, made from the fixture pages in tests/fixtures/pravda/ by giving them other
+ids, dates and headlines. To extend the site, add an entry to ``ARTICLES`` (or a template to
+``TEMPLATES``); the tests read what to expect from the returned :class:`Site`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from xml.sax.saxutils import escape
 
 from scrapers.urls import path_date
 from scrapers.warc import WarcRunWriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import other_sources  # a sibling module: tests/ is not a package
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://www.pravda.com.ua"
@@ -91,6 +98,7 @@ class SiteArticle:
     lastmod: str  # the sitemaps' lastmod (ISO)
     in_feed: bool  # listed in its edition's RSS feed
     in_news_sitemap: bool
+    source: str = "pravda"
 
 
 # (edition, kind, year, month, day, id, template, in RSS, in news sitemap). Days stay unpadded in URLs
@@ -162,6 +170,12 @@ class Site:
     redirect_duplicate_url: str = REDIRECT_DUPLICATE_URL
     redirect_loop_url: str = REDIRECT_LOOP_URL
     redirect_private_url: str = REDIRECT_PRIVATE_URL
+    # The generic sources' articles (every enabled source besides pravda).
+    other_articles: tuple[SiteArticle, ...] = ()
+
+    @property
+    def all_articles(self) -> tuple[SiteArticle, ...]:
+        return self.articles + self.other_articles
 
     def by_url(self) -> dict[str, SiteArticle]:
         return {a.url: a for a in self.articles}
@@ -340,6 +354,24 @@ def build_site(out_dir: Path) -> Site:
             )
         )
 
+    responses += other_sources.responses()
+    other_articles = tuple(
+        SiteArticle(
+            other_sources.article_url(spec, story),
+            "en",
+            "en",
+            story.headline,
+            story.published[:10],
+            "generic",
+            story.published,
+            True,
+            False,
+            spec.key,
+        )
+        for spec in other_sources.SPECS
+        for story in spec.stories
+    )
+
     warc = out_dir / "site.warc.gz"
     warc.unlink(missing_ok=True)
     with WarcRunWriter(out_dir, "site", name=warc.name, info={"software": "newsetl tests/site"}) as writer:
@@ -353,10 +385,24 @@ def build_site(out_dir: Path) -> Site:
                 response_headers=headers,
                 body=body,
             )
-    site = Site(warc, tuple(articles), DISALLOWED_URL, NOT_ARTICLE_URL, OFFSITE_URL, failed_urls)
+    site = Site(
+        warc,
+        tuple(articles),
+        DISALLOWED_URL,
+        NOT_ARTICLE_URL,
+        OFFSITE_URL,
+        failed_urls,
+        other_articles=other_articles,
+    )
     (out_dir / "site.json").write_text(
         json.dumps(
-            {"warc": str(warc), "articles": [asdict(a) for a in articles]}, ensure_ascii=False, indent=1
+            {
+                "warc": str(warc),
+                "articles": [asdict(a) for a in articles],
+                "other_articles": [asdict(a) for a in other_articles],
+            },
+            ensure_ascii=False,
+            indent=1,
         ),
         encoding="utf-8",
     )
