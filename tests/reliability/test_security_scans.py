@@ -176,3 +176,16 @@ def test_docker_compose_takes_credentials_from_the_environment() -> None:
             assert "${" in value, f"docker-compose.yml: {key} holds a literal credential: {value!r}"
             assert not secrets_in(value), f"docker-compose.yml: {key} looks like a committed secret"
     assert checked >= 3  # the Airflow database, the warehouse and the API's signing secret
+
+
+def test_every_test_the_fault_matrix_names_exists() -> None:
+    """docs/reliability.md names the test that proves each row (with its path, or by its file's name after the
+    first mention); a renamed or deleted test fails here."""
+    doc = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    files = {path.name: path for path in (ROOT / "tests").rglob("test_*.py")}
+    named = re.findall(r"`(?:tests/[\w/]+/)?(test_\w+\.py)::(test_\w+)`", doc)
+    assert len(named) >= 15
+    for file_name, name in named:
+        assert file_name in files, f"docs/reliability.md names a test file that does not exist: {file_name}"
+        source = files[file_name].read_text(encoding="utf-8")
+        assert re.search(rf"^def {name}\(", source, re.MULTILINE), f"no test {file_name}::{name}"
