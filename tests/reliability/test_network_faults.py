@@ -37,14 +37,24 @@ PERSISTENT = {  # faults that outlast every retry
 }
 
 
-def test_faulted_pages_load_once_or_fail_with_their_error(fixture_site: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_kind", ["sqlite", "postgresql"])
+def test_faulted_pages_load_once_or_fail_with_their_error(
+    engine_kind: str, fixture_site: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     articles = sorted(a.url for a in fixture_site.articles)
     faulted = dict(zip(articles, [*RECOVERING, *PERSISTENT], strict=False))
     plan = FaultPlan()
     for url, name in faulted.items():
         plan.add(url, RECOVERING[name] if name in RECOVERING else PERSISTENT[name][0])
     data_root = tmp_path / "data"
-    env = site_fixtures.quiet_env(data_root, NEWSETL_DOWNLOAD_TIMEOUT="3", NEWSETL_RETRY_TIMES="2")
+    warehouse = (
+        f"sqlite:///{data_root / 'warehouse.sqlite'}"
+        if engine_kind == "sqlite"
+        else request.getfixturevalue("fresh_pg_url")
+    )
+    env = site_fixtures.quiet_env(
+        data_root, NEWSETL_DOWNLOAD_TIMEOUT="3", NEWSETL_RETRY_TIMES="2", NEWSETL_WAREHOUSE_URL=warehouse
+    )
     with ReplayServer([fixture_site.warc], faults=plan) as server:
         done = subprocess.run(
             [NEWSETL, "ingest", "pravda", "--mirror", server.url, "--run-id", "faults"],
@@ -62,7 +72,6 @@ def test_faulted_pages_load_once_or_fail_with_their_error(fixture_site: Any, tmp
     outcomes = {line["url"]: line for line in lines}
     assert len(outcomes) == len(lines)  # one line per discovered URL
 
-    warehouse = f"sqlite:///{data_root / 'warehouse.sqlite'}"
     (run,) = query(
         warehouse,
         "SELECT discovered, inserted, updated, unchanged, quarantined, skipped, failed FROM crawl_runs"
@@ -94,7 +103,7 @@ def test_faulted_pages_load_once_or_fail_with_their_error(fixture_site: Any, tmp
             assert url not in versions
 
     figures = _figures(warehouse, outcomes, faulted, served)
-    record_figures("network faults (ingest)", **figures)
+    record_figures(f"network faults, newsetl ingest ({engine_kind})", **figures)
     assert figures["lost"] == 0 and figures["duplicated"] == 0
     assert figures["recovered"] == len(RECOVERING)
 
