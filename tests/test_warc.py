@@ -102,3 +102,15 @@ def test_repair_cuts_a_half_written_last_record(tmp_path) -> None:
 def test_two_writers_never_share_a_file(tmp_path) -> None:
     with WarcRunWriter(tmp_path, "pravda") as first, WarcRunWriter(tmp_path, "pravda") as second:
         assert first.path != second.path
+
+
+def test_records_carry_digests_that_check_out(tmp_path) -> None:
+    # Records are serialised uncompressed and gzipped here, not by warcio: the digests must still match.
+    path, _ = _write_one(tmp_path)
+    with path.open("rb") as stream:
+        records = list(ArchiveIterator(stream, check_digests="raise"))
+        kinds = [r.rec_type for r in records]
+    assert kinds == ["warcinfo", "response", "request", "metadata"]
+    with path.open("rb") as stream:
+        headers = [r.rec_headers for r in ArchiveIterator(stream)]
+    assert headers[1].get_header("WARC-Payload-Digest", "").startswith("sha1:")
