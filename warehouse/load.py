@@ -10,7 +10,9 @@ temporary staging tables (warehouse/staging.py); everything after that is a fixe
    content hash as the article's latest content: only ``last_seen_at`` moves, and only forward),
    ``update`` (changed content: a new ``article_versions`` row and the article row rewritten), or
    ``reloaded`` (this run already stored exactly this content: nothing to do);
-3. the ``crawl_runs`` row is written with counts that add up to ``discovered``.
+3. new and changed articles get their detected language (warehouse/language.py) and, with their
+   near-duplicates across sources, their story id (warehouse/stories.py);
+4. the ``crawl_runs`` row is written with counts that add up to ``discovered``.
 
 "The same batch" is the same ``run_id``: loading it again finds every row ``reloaded`` or ``unchanged``
 with nothing newer to record, counts them as the first load did, keeps the run's first ``finished_at``,
@@ -36,8 +38,10 @@ from transforms.frame import FRAME_COLUMNS, TIMESTAMP_COLUMNS, check_frame
 from transforms.sources import Source, load_sources
 from warehouse import migrate
 from warehouse.engine import make_engine
+from warehouse.language import detect_languages
 from warehouse.models import HEADLINE_MAX, KEY_MAX, URL_MAX
 from warehouse.staging import STAGING_TABLES, batch, batch_rejects, batch_tags
+from warehouse.stories import assign_stories
 from warehouse.types import UTCDateTime
 
 COUNT_NAMES = ("discovered", "inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
@@ -420,6 +424,18 @@ def load_frame(
             conn.execute(text(_INSERT_TAGS))
             conn.execute(text(_CLEAR_CHANGED_TAGS))
             conn.execute(text(_LINK_TAGS))
+            # New and changed content only: a reload or an unchanged article writes nothing more.
+            written = [
+                int(i)
+                for i in conn.execute(
+                    text(
+                        "SELECT article_id FROM newsetl_load_batch WHERE action IN ('insert', 'update') "
+                        "ORDER BY article_id"
+                    )
+                ).scalars()
+            ]
+            detect_languages(conn, written)
+            assign_stories(conn, written)
             conn.execute(text(_QUARANTINE), {**params, "load_stage": LOAD_STAGE})
             tally = conn.execute(text(_TALLY)).mappings().one()
             counts = {

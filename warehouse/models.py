@@ -37,6 +37,7 @@ NAMING_CONVENTION = {
 URL_MAX = 2048
 KEY_MAX = 64
 HEADLINE_MAX = 1000
+STORY_ID_LENGTH = 16  # transforms.near_duplicates.story_id_for: 16 hex digits
 
 
 class Base(DeclarativeBase):
@@ -113,6 +114,11 @@ class Article(Base):
     current_version: Mapped[int] = mapped_column(Integer)
     parser: Mapped[str] = mapped_column(String(KEY_MAX * 2))
     last_run_id: Mapped[str] = mapped_column(ForeignKey("crawl_runs.run_id"))
+    # Set by the load (warehouse/stories.py): the story this article is a copy of, shared by near-duplicates
+    # across sources; NULL until a load has clustered it.
+    story_id: Mapped[str | None] = mapped_column(String(STORY_ID_LENGTH), index=True)
+    # Set by the load (warehouse/language.py): the language the text itself is in, whatever the page said.
+    detected_language: Mapped[str | None] = mapped_column(String(KEY_MAX))
 
 
 class ArticleVersion(Base):

@@ -15,6 +15,9 @@ VIEW_NAMES: tuple[str, ...] = (
     "v_crawl_health",
     "v_article_history",
     "v_quarantine",
+    "v_story_articles",
+    "v_stories",
+    "v_daily_stories",
 )
 
 # SQLite FTS5 keeps its index in shadow tables named after the virtual table.

@@ -2,19 +2,21 @@
 
 Two runs of the pravda source: the first loads the reference seed document and six articles in three
 editions (one rejected page, two skipped, one failed); the second a day later sees one article changed,
-one unchanged, one new, and one record that breaks a constraint.
+one unchanged, one new, and one record that breaks a constraint. A third run, of another source, re-posts
+one of the first run's articles with a promo line added: a copy of the same story.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
 from wh_factory import make_record
 
+from transforms.blocks import Paragraph
 from transforms.frame import records_to_frame
 from transforms.seed import parse
 from transforms.sources import load_sources
@@ -93,5 +95,23 @@ def load_docs_fixture(engine: Engine) -> None:
         engine,
         records_to_frame([changed, unchanged, new, bad]),
         RunInfo("pravda-2024-11-26", "pravda", "scheduled__2024-11-26T08:00:00+00:00", DAY2),
+        sources=sources,
+    )
+
+    # The budget story re-posted by another outlet an hour later, with its own URL and a promo line.
+    repost = replace(
+        eng[1],
+        url="https://kyivindependent.com/parliament-passes-the-budget/",
+        source="kyivindependent",
+        edition="en",
+        tags=("parliament",),
+        blocks=(*eng[1].blocks, Paragraph("Support independent journalism: become a member today.")),
+        fetched_at=DAY2 + timedelta(hours=1),
+        collected_on=DAY2.date(),
+    )
+    load_frame(
+        engine,
+        records_to_frame([repost]),
+        RunInfo("kyivindependent-2024-11-26", "kyivindependent", None, DAY2 + timedelta(hours=1)),
         sources=sources,
     )

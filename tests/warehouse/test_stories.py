@@ -1,0 +1,158 @@
+"""Story clusters and detected language, set by the load, on both engines: constructed near-copies of one
+story across sources share a story id, a different story on the same event does not, and the views count
+unique stories per day."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, text
+from wh_factory import make_record
+
+from transforms.frame import records_to_frame
+from transforms.near_duplicates import THRESHOLD, similarity
+from transforms.record import ArticleRecord
+from transforms.sources import load_sources
+from warehouse.load import RunInfo, load_frame
+from warehouse.stories import cluster_text
+
+SOURCES = load_sources()
+DAY = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
+
+STORY = (
+    "Ukraine's energy ministry said on Monday that repair crews had restored power to more than 180,000 "
+    "households in the Odesa region after overnight strikes damaged two substations near the port city.",
+    "According to the ministry, the attack involved more than thirty drones and several ballistic missiles, "
+    "and air defence units shot down most of them over the sea before they reached the coast.",
+    "Grid operator engineers warned that scheduled outages would remain in place in three districts until "
+    "the damaged transformers are replaced, which could take up to a week in the coldest part of the year.",
+    "The regional administration opened heating points in schools and libraries and asked residents to "
+    "limit the use of electric heaters during the evening peak between five and ten o'clock.",
+    "Rail operators said that two passenger trains to Kyiv were delayed by up to three hours overnight and "
+    "that diesel locomotives had been sent to pull them through the section without power.",
+    "The port authority said grain terminals resumed loading by midday, and that no ships or crews were "
+    "harmed, although windows were blown out in an administrative building near the berths.",
+)
+HEADLINE = "Power restored to 180,000 households in Odesa region after night attack"
+# The same event, written independently: same names and places, different sentences.
+OTHER = (
+    "Russian drones and missiles struck energy facilities in southern Ukraine overnight, officials in Odesa "
+    "said, and emergency crews worked until morning to put out fires at two substations.",
+    "Residents of several districts of the city reported hearing explosions shortly after midnight, as air "
+    "raid sirens sounded across the region for almost four hours.",
+    "The governor urged people to charge their phones and power banks while electricity was available and "
+    "said that water pumping stations had been switched to backup generators.",
+)
+
+
+def _record(
+    source: str, number: int, headline: str, paragraphs: tuple[str, ...], **kw: object
+) -> ArticleRecord:
+    base = make_record(number, headline=headline, paragraphs=paragraphs, published_at=DAY, fetched_at=DAY)
+    url = f"{SOURCES[source].base_url}/news/{number}-odesa-power/"
+    return replace(base, source=source, url=url, **kw)  # type: ignore[arg-type]
+
+
+COPIES = {
+    "ukrinform": _record("ukrinform", 1, HEADLINE, STORY),
+    # An edited headline.
+    "interfax": _record("interfax", 2, "Energy ministry: crews reconnect Odesa region", STORY),
+    # The last paragraph trimmed.
+    "unian": _record("unian", 3, HEADLINE, STORY[:-1]),
+    # A promo line added at the end.
+    "nv": _record(
+        "nv", 4, HEADLINE, (*STORY, "Subscribe to our channels to follow the news from the front.")
+    ),
+}
+DIFFERENT = _record("kyivpost", 5, "Drones hit Odesa substations overnight", OTHER)
+
+
+def _load(engine: Engine, records: list[ArticleRecord], run_id: str, source: str) -> None:
+    load_frame(engine, records_to_frame(records), RunInfo(run_id, source, None, DAY), sources=SOURCES)
+
+
+def _stories(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(text("SELECT source, story_id FROM v_story_articles")).all())
+
+
+def test_the_constructed_copies_are_near_duplicates_by_the_documented_threshold() -> None:
+    texts = {source: cluster_text(r.headline, r.body_text) for source, r in COPIES.items()}
+    other = cluster_text(DIFFERENT.headline, DIFFERENT.body_text)
+    for source, copy in texts.items():
+        assert similarity(texts["ukrinform"], copy) >= THRESHOLD, source
+        assert similarity(other, copy) < 0.1, source
+
+
+def test_near_copies_across_sources_share_a_story_and_the_daily_view_counts_it_once(engine: Engine) -> None:
+    for source, record in COPIES.items():
+        _load(engine, [record], f"{source}-1", source)
+    _load(engine, [DIFFERENT], "kyivpost-1", "kyivpost")
+
+    stories = _stories(engine)
+    assert len({stories[s] for s in COPIES}) == 1
+    story = stories["ukrinform"]
+    assert stories["kyivpost"] != story
+    assert len(story) == 16  # a real story id, not an unclustered article's own key
+    with engine.connect() as conn:
+        daily = conn.execute(text("SELECT * FROM v_daily_stories")).mappings().all()
+        sizes = dict(conn.execute(text("SELECT story_id, articles FROM v_stories")).all())
+        in_story = conn.execute(
+            text("SELECT story_articles FROM v_story_articles WHERE source = 'unian'")
+        ).scalar_one()
+    assert [
+        (str(d["published_day"]), d["articles"], d["stories"], d["duplicates"], d["sources"]) for d in daily
+    ] == [("2025-12-01", 5, 2, 3, 5)]
+    assert sorted(sizes.values()) == [1, 4] and sizes[story] == 4
+    assert in_story == 4
+
+
+def test_story_ids_are_stable_across_reloads_and_later_copies(engine: Engine) -> None:
+    _load(engine, [COPIES["ukrinform"], DIFFERENT], "mixed-1", "ukrinform")
+    first = _stories(engine)
+    # The same batch again writes nothing; a copy seen later joins the existing story.
+    _load(engine, [COPIES["ukrinform"], DIFFERENT], "mixed-1", "ukrinform")
+    assert _stories(engine) == first
+    later = replace(
+        COPIES["interfax"], fetched_at=DAY + timedelta(days=1), collected_on=(DAY + timedelta(days=1)).date()
+    )
+    _load(engine, [later], "interfax-2", "interfax")
+    after = _stories(engine)
+    assert after["interfax"] == after["ukrinform"] == first["ukrinform"]
+    assert after["kyivpost"] == first["kyivpost"]
+
+
+def test_an_article_rewritten_into_another_story_leaves_its_old_cluster(engine: Engine) -> None:
+    _load(engine, [COPIES["ukrinform"], COPIES["interfax"]], "pair-1", "ukrinform")
+    assert len(set(_stories(engine).values())) == 1
+    rewritten = replace(
+        _record("interfax", 2, DIFFERENT.headline, OTHER),
+        fetched_at=DAY + timedelta(hours=5),
+    )
+    _load(engine, [rewritten], "interfax-2", "interfax")
+    stories = _stories(engine)
+    assert stories["interfax"] != stories["ukrinform"]
+
+
+def test_detected_language_is_what_the_text_is_in(engine: Engine) -> None:
+    english = COPIES["ukrinform"]
+    # Declared English, written in Ukrainian: a mixed-language source mislabelling a page.
+    ukrainian = _record(
+        "unian",
+        7,
+        "Енергетики відновили світло в Одеській області",
+        (
+            "Ремонтні бригади повернули електропостачання понад 180 тисячам родин в Одеській області після "
+            "нічної атаки, повідомило міністерство енергетики в понеділок.",
+            "За даними відомства, сили протиповітряної оборони збили більшість дронів над морем.",
+        ),
+    )
+    _load(engine, [english, ukrainian], "lang-1", "unian")
+    with engine.connect() as conn:
+        rows = dict(
+            conn.execute(
+                text("SELECT source, language || '/' || detected_language FROM v_story_articles")
+            ).all()
+        )
+    assert rows == {"ukrinform": "en/en", "unian": "en/uk"}

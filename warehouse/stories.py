@@ -1,0 +1,112 @@
+"""Story ids at load time: near-duplicate articles (syndicated or re-posted, across sources) share one.
+
+After a batch is written, its new and changed articles are clustered with every article published within
+:data:`WINDOW` of them (``transforms.near_duplicates.cluster_stories``: MinHash/LSH over 4-word shingles of
+headline and body, estimated Jaccard >= 0.5). Copies of one story appear within hours of each other, so
+the window keeps the work proportional to a few days of articles rather than to the whole warehouse.
+
+Ids are stable: a cluster keeps the smallest story id its already-clustered members carry (the batch's
+own articles do not vote, since their text may have changed), and a new cluster takes the id derived from
+its smallest URL. Only rows whose id changes are written, so loading the same batch again writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select, update
+
+from transforms.near_duplicates import cluster_stories, story_id_for
+from warehouse.models import Article
+from warehouse.types import UTCDateTime
+
+WINDOW = timedelta(days=3)
+"""How far apart in publication (or, lacking it, first-seen) time two copies of a story may be."""
+
+_articles = cast(Table, Article.__table__)  # the Core table, for set-based statements
+
+
+def _anchor() -> ColumnElement[datetime]:
+    return func.coalesce(_articles.c.published_at, _articles.c.first_seen_at, type_=UTCDateTime())
+
+
+def cluster_text(headline: str, body_text: str) -> str:
+    """What is compared: the headline and the body, as one text."""
+    return f"{headline}\n{body_text}"
+
+
+def assign_stories(conn: Connection, article_ids: Sequence[int]) -> int:
+    """Give ``article_ids`` (new or changed articles) and their near-duplicates their story ids.
+
+    Returns how many articles got a new or different story id."""
+    if not article_ids:
+        return 0
+    a = _articles.c
+    changed = set(article_ids)
+    anchors = [
+        value
+        for (value,) in conn.execute(
+            select(_anchor().label("anchor")).where(a.article_id.in_(bindparam("ids", expanding=True))),
+            {"ids": sorted(changed)},
+        )
+        if value is not None
+    ]
+    if not anchors:
+        return 0
+    # COALESCE takes the columns' type, so these come back as aware UTC datetimes on both engines.
+    lowest: datetime = min(anchors)
+    highest: datetime = max(anchors)
+    rows = conn.execute(
+        select(a.article_id, a.url, a.headline, a.body_text, a.story_id)
+        .where(
+            _anchor().between(
+                bindparam("lo", lowest - WINDOW, type_=UTCDateTime()),
+                bindparam("hi", highest + WINDOW, type_=UTCDateTime()),
+            )
+        )
+        .order_by(a.url)
+    ).all()
+    existing = {r.url: r.story_id for r in rows if r.story_id and r.article_id not in changed}
+    current = {r.url: (r.article_id, r.story_id) for r in rows}
+    clusters = cluster_stories(
+        ((r.url, cluster_text(r.headline, r.body_text)) for r in rows), existing=existing
+    )
+    # A new cluster's id comes from its smallest URL; when that URL's article left a story that still
+    # carries that id (it was rewritten into another story), the new cluster needs another one.
+    kept = {cluster.story_id for cluster in clusters if any(url in existing for url in cluster.urls)}
+    updates = []
+    for cluster in clusters:
+        story_id = cluster.story_id
+        if not any(url in existing for url in cluster.urls):
+            story_id = _unused_id(conn, cluster.urls, kept)
+            kept.add(story_id)
+        updates += [
+            {"id": current[url][0], "story": story_id} for url in cluster.urls if current[url][1] != story_id
+        ]
+    if updates:
+        conn.execute(
+            update(_articles).where(a.article_id == bindparam("id")).values(story_id=bindparam("story")),
+            updates,
+        )
+    return len(updates)
+
+
+def _unused_id(conn: Connection, urls: Sequence[str], taken: set[str]) -> str:
+    """``story_id_for`` the cluster's smallest URL, or of that URL with a counter when the id is in use by
+    another cluster here or by an article outside the window."""
+    a = _articles.c
+    for attempt in range(1000):
+        candidate = story_id_for(urls[0] if attempt == 0 else f"{urls[0]}#{attempt}")
+        if candidate in taken:
+            continue
+        used = conn.execute(
+            select(a.url)
+            .where(a.story_id == candidate, a.url.not_in(bindparam("urls", expanding=True)))
+            .limit(1),
+            {"urls": list(urls)},
+        ).first()
+        if used is None:
+            return candidate
+    raise RuntimeError(f"no free story id for {urls[0]} after 1000 attempts")
