@@ -39,10 +39,24 @@ def articles_asset() -> Any:
 
 
 def enabled_sources() -> list[str]:
-    """Keys of the enabled sources in seeds/sources.yaml (a small local YAML file: fine at parse time)."""
+    """Keys of the sources news_ingest crawls.
+
+    The enabled ones in seeds/sources.yaml (a small local file: fine to read at parse time), or those listed
+    in NEWSETL_INGEST_SOURCES (comma-separated), e.g. only the source a replay mirror holds.
+    """
+    import os
+
     from transforms.sources import load_sources
 
-    return [key for key, source in load_sources().items() if source.enabled]
+    sources = load_sources()
+    chosen = [key.strip() for key in os.environ.get("NEWSETL_INGEST_SOURCES", "").split(",") if key.strip()]
+    unknown = sorted(set(chosen) - set(sources))
+    if unknown:
+        raise ValueError(
+            f"NEWSETL_INGEST_SOURCES names unknown source(s) {', '.join(unknown)}; "
+            f"seeds/sources.yaml has {', '.join(sorted(sources))}"
+        )
+    return chosen or [key for key, source in sources.items() if source.enabled]
 
 
 def all_sources() -> list[str]:

@@ -67,9 +67,8 @@ def absolute_data_root(settings: Settings) -> str:
 
 
 def warehouse_url(settings: Settings) -> str:
-    if settings.warehouse_url:
-        return settings.warehouse_url
-    return f"sqlite:///{Path(absolute_data_root(settings)) / 'warehouse.sqlite'}"
+    """The warehouse URL (by default the SQLite file under the local data root, as an absolute path)."""
+    return settings.resolved_warehouse_url()
 
 
 def crawl(

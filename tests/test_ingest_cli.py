@@ -89,7 +89,8 @@ def test_ingest_loads_the_site_and_a_repeat_adds_nothing(fixture_site: Any, tmp_
 def test_ingest_rejects_bad_arguments_with_a_clear_message(tmp_path: Path) -> None:
     unknown = ingest(tmp_path, "no-such-source")
     assert unknown.returncode == 2
-    assert "unknown source 'no-such-source'; known: pravda" in unknown.stderr
+    assert "newsetl ingest: unknown source 'no-such-source'; known: " in unknown.stderr
+    assert "pravda" in unknown.stderr
     edition = ingest(tmp_path, "pravda", "--edition", "klingon")
     assert edition.returncode == 2
     assert "klingon is not an edition of pravda" in edition.stderr

@@ -7,6 +7,7 @@ running with the crawl's latest log line, and ends with the run's counts by outc
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,32 +49,31 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from newsetl import pipeline
+
+    def fail(message: str, code: int = 2) -> int:
+        # Plain text, not rich: messages quote inputs that may contain [brackets] rich would eat as markup.
+        print(f"newsetl ingest: {message}", file=sys.stderr)
+        return code
+
     from transforms.settings import Settings
     from transforms.sources import load_sources
 
-    err = Console(stderr=True)
     sources = load_sources()
     source = sources.get(args.source)
     if source is None:
-        err.print(f"newsetl ingest: unknown source {args.source!r}; known: {', '.join(sorted(sources))}")
-        return 2
+        return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(sources))}")
     unknown = sorted(set(args.edition) - set(source.editions))
     if unknown:
-        err.print(
-            f"newsetl ingest: {', '.join(unknown)} is not an edition of {source.key} "
-            f"(it has {', '.join(sorted(source.editions))})"
-        )
-        return 2
+        editions = ", ".join(sorted(source.editions))
+        return fail(f"{', '.join(unknown)} is not an edition of {source.key} (it has {editions})")
     try:
         since = pipeline.parse_day(args.since, "--since") if args.since else None
         until = pipeline.parse_day(args.until, "--until") if args.until else None
         settings = Settings.from_env()
     except ValueError as exc:
-        err.print(f"newsetl ingest: {exc}")
-        return 2
+        return fail(str(exc))
     if since and until and until < since:
-        err.print(f"newsetl ingest: --until {until} is before --since {since}")
-        return 2
+        return fail(f"--until {until} is before --since {since}")
     if args.mirror:
         settings = replace(settings, mirror=args.mirror.rstrip("/"))
 
@@ -127,8 +127,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[red]✗[/] {step}")
     _summary(console, plan.run_id, figures, counts)
     if failure:
-        err.print(f"[red]newsetl ingest: {failure}[/]", highlight=False)
-        return 1
+        return fail(failure, 1)
     return 0
 
 

@@ -72,6 +72,16 @@ def test_ingest_chains_crawl_transform_load_check_per_enabled_source(dagbag) -> 
     assert [outlet.name for outlet in load.outlets] == ["newsetl_articles"]
 
 
+def test_ingest_sources_can_be_narrowed_and_a_wrong_name_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsetl.dag_defaults import enabled_sources
+
+    monkeypatch.setenv("NEWSETL_INGEST_SOURCES", " pravda ,")
+    assert enabled_sources() == ["pravda"]
+    monkeypatch.setenv("NEWSETL_INGEST_SOURCES", "pravda,atlantis")
+    with pytest.raises(ValueError, match="NEWSETL_INGEST_SOURCES names unknown source.s. atlantis"):
+        enabled_sources()
+
+
 def test_export_follows_the_articles_asset(dagbag) -> None:
     dag = dagbag.dags["news_export"]
     assert [(asset.name, asset.uri) for asset in dag.schedule] == [
