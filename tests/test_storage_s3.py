@@ -128,3 +128,65 @@ def test_transform_load_and_check_steps_run_on_an_s3_data_root(tmp_path: Path, s
         "failed": 0,
     }
     pipeline.check(plan, settings)  # raises QualityCheckFailed with the problems otherwise
+
+
+def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
+    spec = importlib.util.spec_from_file_location(
+        "newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py"
+    )
+    assert spec and spec.loader
+    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+    if spec.name not in sys.modules:
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+site_fixtures = _site_fixtures()
+fixture_site = site_fixtures.fixture_site
+
+
+@pytest.mark.slow
+def test_crawl_and_reparse_keep_their_files_in_s3(
+    fixture_site: Any, tmp_path: Path, s3_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl uploads its run folder (WARC included) to S3; the re-parse reads the WARC back from there."""
+    for name, value in site_fixtures.quiet_env(tmp_path / "unused").items():
+        if name.startswith("NEWSETL_") and name != "NEWSETL_DATA_ROOT":
+            monkeypatch.setenv(name, value)
+    settings = replace(
+        Settings.from_env(), data_root=s3_root, warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    )
+    crawl_plan = pipeline.RunPlan.make("pravda", "crawl", settings)
+    with site_fixtures.replay_process([fixture_site.warc]) as mirror:
+        figures = pipeline.crawl(crawl_plan, replace(settings, mirror=mirror), log=lambda line: None)
+    expected = len(fixture_site.articles)
+    assert figures["items"] == expected
+    names = [url.rsplit("/", 1)[-1] for url in storage.list_files(crawl_plan.raw_url)]
+    assert {"items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log"} <= set(names)
+    assert any(name.endswith(".warc.gz") for name in names)
+    assert all(url.startswith("s3://") for url in figures["warc_files"])
+    pipeline.transform(crawl_plan)
+    assert (
+        pipeline.load(
+            crawl_plan,
+            settings,
+            dag_run_id=None,
+            started_at=factory.collected(factory.make_record(0).collected_on),
+        )["inserted"]
+        == expected
+    )
+
+    reparse_plan = pipeline.RunPlan.make("pravda", "reparse", settings)
+    reparsed = pipeline.reparse(reparse_plan, settings, log=lambda line: None)
+    assert reparsed["pages"] >= expected
+    assert reparsed["outcomes"]["parsed"] == expected
+    pipeline.transform(reparse_plan)
+    counts = pipeline.load(
+        reparse_plan,
+        settings,
+        dag_run_id=None,
+        started_at=factory.collected(factory.make_record(0).collected_on),
+    )
+    assert (counts["inserted"], counts["updated"], counts["unchanged"]) == (0, 0, expected)
+    pipeline.check(reparse_plan, settings)
