@@ -32,6 +32,7 @@ from newsetl.dag_defaults import (
     all_sources,
     articles_asset,
     source_editions,
+    task_settings,
 )
 
 log = logging.getLogger(__name__)
@@ -83,11 +84,10 @@ def _params() -> dict[str, Any]:
 
 def _plan(window: dict[str, str]) -> Any:
     from newsetl.pipeline import RunPlan
-    from transforms.settings import Settings
 
     params = _params()
     run_id = f"{get_current_context()['dag_run'].run_id}_{window['label']}"
-    return RunPlan.make(params["source"], run_id, Settings.from_env())
+    return RunPlan.make(params["source"], run_id, task_settings())
 
 
 @task(execution_timeout=SHORT_TIMEOUT, doc_md="Checks the form and splits the date range into months.")
@@ -123,14 +123,13 @@ def plan_months() -> list[dict[str, str]]:
 def crawl_month(window: dict[str, str]) -> str:
     from newsetl.pipeline import MonthWindow
     from newsetl.pipeline import crawl as crawl_step
-    from transforms.settings import Settings
 
     params = _params()
     month = MonthWindow.from_dict(window)
     plan = _plan(window)
     figures = crawl_step(
         plan,
-        Settings.from_env(),
+        task_settings(),
         editions=params["editions"],
         since=month.since,
         until=month.until,
@@ -157,12 +156,11 @@ def transform_month(window: dict[str, str], raw_url: str) -> str:
 )
 def load_month(window: dict[str, str], staged_url: str) -> dict[str, int]:
     from newsetl.pipeline import load as load_step
-    from transforms.settings import Settings
 
     dag_run = get_current_context()["dag_run"]
     counts = load_step(
         _plan(window),
-        Settings.from_env(),
+        task_settings(),
         dag_run_id=dag_run.run_id,
         started_at=dag_run.start_date or dag_run.run_after,
     )
@@ -173,9 +171,8 @@ def load_month(window: dict[str, str], staged_url: str) -> dict[str, int]:
 @task(execution_timeout=SHORT_TIMEOUT, doc_md="Data-quality checks on one month's crawl run.")
 def check_month(window: dict[str, str], counts: dict[str, int]) -> None:
     from newsetl.pipeline import check as check_step
-    from transforms.settings import Settings
 
-    check_step(_plan(window), Settings.from_env())
+    check_step(_plan(window), task_settings())
     log.info("quality checks passed for %s; counts %s", window["label"], counts)
 
 

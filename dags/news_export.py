@@ -17,7 +17,7 @@ import logging
 
 from airflow.sdk import dag, task
 
-from newsetl.dag_defaults import DEFAULT_ARGS, SHORT_TIMEOUT, START_DATE, articles_asset
+from newsetl.dag_defaults import DEFAULT_ARGS, SHORT_TIMEOUT, START_DATE, articles_asset, task_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,8 @@ def export() -> dict[str, object]:
     from dataclasses import asdict
 
     from newsetl.export import export_for_analysts
-    from transforms.settings import Settings
 
-    result = export_for_analysts(Settings.from_env())
+    result = export_for_analysts(task_settings())
     log.info(
         "exported %d document(s) for %d day(s) and %d snapshot row(s) to %s",
         result.documents,

@@ -32,6 +32,7 @@ from newsetl.dag_defaults import (
     START_DATE,
     articles_asset,
     enabled_sources,
+    task_settings,
 )
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,9 @@ log = logging.getLogger(__name__)
 
 def _plan(source: str) -> Any:
     from newsetl.pipeline import RunPlan
-    from transforms.settings import Settings
 
     run_id = get_current_context()["dag_run"].run_id
-    return RunPlan.make(source, run_id, Settings.from_env())
+    return RunPlan.make(source, run_id, task_settings())
 
 
 @task(
@@ -51,10 +51,9 @@ def _plan(source: str) -> Any:
 )
 def crawl(source: str) -> str:
     from newsetl.pipeline import crawl as crawl_step
-    from transforms.settings import Settings
 
     plan = _plan(source)
-    figures = crawl_step(plan, Settings.from_env(), incremental=True, log=log.info)
+    figures = crawl_step(plan, task_settings(), incremental=True, log=log.info)
     log.info("crawl figures: %s", figures)
     return plan.raw_url
 
@@ -81,14 +80,13 @@ def transform(source: str, raw_url: str) -> str:
 )
 def load(source: str, staged_url: str) -> dict[str, int]:
     from newsetl.pipeline import load as load_step
-    from transforms.settings import Settings
 
     context = get_current_context()
     dag_run = context["dag_run"]
     plan = _plan(source)
     counts = load_step(
         plan,
-        Settings.from_env(),
+        task_settings(),
         dag_run_id=dag_run.run_id,
         started_at=dag_run.start_date or dag_run.run_after,
     )
@@ -102,9 +100,8 @@ def load(source: str, staged_url: str) -> dict[str, int]:
 )
 def check(source: str, counts: dict[str, int]) -> None:
     from newsetl.pipeline import check as check_step
-    from transforms.settings import Settings
 
-    check_step(_plan(source), Settings.from_env())
+    check_step(_plan(source), task_settings())
     log.info("quality checks passed; counts %s", counts)
 
 

@@ -21,7 +21,14 @@ from typing import Any
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from newsetl.dag_defaults import DEFAULT_ARGS, SHORT_TIMEOUT, START_DATE, all_sources, articles_asset
+from newsetl.dag_defaults import (
+    DEFAULT_ARGS,
+    SHORT_TIMEOUT,
+    START_DATE,
+    all_sources,
+    articles_asset,
+    task_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +59,9 @@ PARAMS = {
 
 def _plan() -> Any:
     from newsetl.pipeline import RunPlan
-    from transforms.settings import Settings
 
     context = get_current_context()
-    return RunPlan.make(context["params"]["source"], context["dag_run"].run_id, Settings.from_env())
+    return RunPlan.make(context["params"]["source"], context["dag_run"].run_id, task_settings())
 
 
 @task(
@@ -67,14 +73,13 @@ def reparse() -> str:
 
     from newsetl.pipeline import parse_day
     from newsetl.pipeline import reparse as reparse_step
-    from transforms.settings import Settings
 
     params = get_current_context()["params"]
     since, until = parse_day(params["start"], "start"), parse_day(params["end"], "end")
     if until < since:  # a wrong form stays wrong: fail at once instead of retrying
         raise AirflowFailException(f"end {until.isoformat()} is before start {since.isoformat()}")
     plan = _plan()
-    figures = reparse_step(plan, Settings.from_env(), since=since, until=until, log=log.info)
+    figures = reparse_step(plan, task_settings(), since=since, until=until, log=log.info)
     log.info("re-parse figures: %s", figures)
     return plan.raw_url
 
@@ -95,12 +100,11 @@ def transform(raw_url: str) -> str:
 )
 def load(staged_url: str) -> dict[str, int]:
     from newsetl.pipeline import load as load_step
-    from transforms.settings import Settings
 
     dag_run = get_current_context()["dag_run"]
     counts = load_step(
         _plan(),
-        Settings.from_env(),
+        task_settings(),
         dag_run_id=dag_run.run_id,
         started_at=dag_run.start_date or dag_run.run_after,
     )
@@ -111,9 +115,8 @@ def load(staged_url: str) -> dict[str, int]:
 @task(execution_timeout=SHORT_TIMEOUT, doc_md="Data-quality checks on the re-parse run.")
 def check(counts: dict[str, int]) -> None:
     from newsetl.pipeline import check as check_step
-    from transforms.settings import Settings
 
-    check_step(_plan(), Settings.from_env())
+    check_step(_plan(), task_settings())
     log.info("quality checks passed; counts %s", counts)
 
 

@@ -70,3 +70,47 @@ def source_editions() -> list[str]:
     from transforms.sources import load_sources
 
     return sorted({edition for source in load_sources().values() for edition in source.editions})
+
+
+def task_settings() -> Any:
+    """The settings a task runs with: ``NEWSETL_*`` variables, and, when ``NEWSETL_WAREHOUSE_CONN_ID`` names
+    an Airflow connection, the warehouse from that connection (so its password lives in Airflow's
+    connection store rather than in an environment variable)."""
+    import os
+    from dataclasses import replace
+
+    from transforms.settings import Settings
+
+    settings = Settings.from_env()
+    conn_id = os.environ.get("NEWSETL_WAREHOUSE_CONN_ID", "").strip()
+    if not conn_id:
+        return settings
+    from airflow.sdk import Connection
+
+    return replace(settings, warehouse_url=connection_sqlalchemy_url(Connection.get(conn_id)))
+
+
+def connection_sqlalchemy_url(conn: Any) -> str:
+    """A SQLAlchemy URL from an Airflow connection: its ``sqlalchemy_url`` extra, or built from a
+    ``sqlite`` (host = the file) or ``postgres`` connection."""
+    from sqlalchemy.engine import URL
+
+    explicit = (conn.extra_dejson or {}).get("sqlalchemy_url")
+    if explicit:
+        return str(explicit)
+    if conn.conn_type == "sqlite":
+        return f"sqlite:///{conn.host}"
+    if conn.conn_type in ("postgres", "postgresql"):
+        url = URL.create(
+            "postgresql+psycopg",
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+        )
+        return url.render_as_string(hide_password=False)
+    raise ValueError(
+        f"connection {conn.conn_id!r} has type {conn.conn_type!r}: the warehouse needs a sqlite or postgres "
+        "connection, or a 'sqlalchemy_url' extra"
+    )

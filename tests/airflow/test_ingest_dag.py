@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,37 @@ site_fixtures = _site_fixtures()
 fixture_site = site_fixtures.fixture_site
 
 
-def rows(data_root: Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    engine = create_engine(f"sqlite:///{data_root / 'warehouse.sqlite'}")
+def rows(warehouse: Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    engine = create_engine(f"sqlite:///{warehouse}")
     try:
         with engine.connect() as conn:
             return [tuple(row) for row in conn.execute(text(sql), params)]
     finally:
         engine.dispose()
+
+
+def test_connection_urls_for_the_warehouse() -> None:
+    from airflow.sdk import Connection
+
+    from newsetl.dag_defaults import connection_sqlalchemy_url
+
+    postgres = Connection(
+        conn_id="w",
+        conn_type="postgres",
+        host="db",
+        login="etl",
+        password="p@ss/word",
+        port=5432,
+        schema="news",
+    )
+    assert connection_sqlalchemy_url(postgres) == "postgresql+psycopg://etl:p%40ss%2Fword@db:5432/news"
+    assert connection_sqlalchemy_url(Connection(conn_id="w", conn_type="sqlite", host="/d/w.sqlite")) == (
+        "sqlite:////d/w.sqlite"
+    )
+    explicit = Connection(conn_id="w", conn_type="generic", extra=json.dumps({"sqlalchemy_url": "sqlite://"}))
+    assert connection_sqlalchemy_url(explicit) == "sqlite://"
+    with pytest.raises(ValueError, match="connection 'w' has type 'http'"):
+        connection_sqlalchemy_url(Connection(conn_id="w", conn_type="http", host="x"))
 
 
 def test_news_ingest_dag_test_fills_the_warehouse(
@@ -46,6 +71,13 @@ def test_news_ingest_dag_test_fills_the_warehouse(
     from airflow.utils.state import DagRunState
 
     data_root = tmp_path / "data"
+    # The warehouse comes from an Airflow connection (defined here through Airflow's environment variable).
+    warehouse = tmp_path / "from-connection" / "warehouse.sqlite"
+    warehouse.parent.mkdir()
+    monkeypatch.setenv("NEWSETL_WAREHOUSE_CONN_ID", "newsetl_warehouse")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NEWSETL_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(warehouse)})
+    )
     with site_fixtures.replay_process([fixture_site.warc]) as mirror:
         # dag.test() runs the tasks in this process: they read the settings from this environment. The
         # replayed site is pravda's only, so the DAG is built for that source alone.
@@ -58,9 +90,9 @@ def test_news_ingest_dag_test_fills_the_warehouse(
     assert dag_run.state == DagRunState.SUCCESS
 
     expected = len(fixture_site.articles)
-    assert rows(data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
+    assert rows(warehouse, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
     runs = rows(
-        data_root,
+        warehouse,
         "SELECT run_id, source, dag_run_id, status, discovered, inserted, updated, unchanged, quarantined,"
         " skipped, failed FROM crawl_runs",
     )
@@ -72,7 +104,8 @@ def test_news_ingest_dag_test_fills_the_warehouse(
     assert inserted == expected and updated == 0 and unchanged == 0
     assert discovered == sum(parts)
     assert quarantined >= 1 and skipped >= 1 and failed >= 1  # the site's listing page, robots rule, 404
+    assert not (data_root / "warehouse.sqlite").exists()
     assert (data_root / "raw" / "pravda" / run_id / "outcomes.jsonl").is_file()
     assert (data_root / "staged" / "pravda" / run_id / "records.parquet").is_file()
-    headlines = {r[0] for r in rows(data_root, "SELECT headline FROM articles")}
+    headlines = {r[0] for r in rows(warehouse, "SELECT headline FROM articles")}
     assert {a.headline for a in fixture_site.articles if a.headline} <= headlines
