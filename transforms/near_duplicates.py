@@ -34,6 +34,10 @@ NUM_PERM = 128
 SEED = 1
 """Fixed so that signatures computed in different runs and processes are comparable."""
 
+SCHEME = "affine32"
+"""datasketch's hashing scheme, named rather than left to the library's default: stored signatures must
+stay comparable with the ones computed after an upgrade."""
+
 _WORD = re.compile(r"\w+")
 
 
@@ -69,7 +73,7 @@ def signature(text: str) -> MinHash | None:
     grams = shingles(text)
     if not grams:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     minhash.update_batch([g.encode("utf-8") for g in grams])
     return minhash
 
@@ -87,6 +91,22 @@ def story_id_for(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
+def signature_bytes(minhash: MinHash) -> bytes:
+    """A signature as bytes, to store beside the text it was computed from (512 bytes at 128 permutations)."""
+    return bytes(minhash.hashvalues.astype("<u4").tobytes())
+
+
+def signature_from_bytes(data: bytes) -> MinHash:
+    """The signature :func:`signature_bytes` stored; raises ValueError when the bytes are not one."""
+    import numpy as np
+    from datasketch import MinHash
+
+    if len(data) != NUM_PERM * 4:
+        raise ValueError(f"a stored signature has {NUM_PERM * 4} bytes, got {len(data)}")
+    values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
+
+
 def cluster_stories(
     documents: Iterable[tuple[str, str]],
     *,
@@ -100,12 +120,25 @@ def cluster_stories(
     :func:`story_id_for` of its smallest URL. A URL given twice keeps its last text. Texts without words
     are never merged with anything. Clusters are returned sorted by story id.
     """
+    texts = dict(documents)
+    return cluster_signatures(
+        {url: signature(text) for url, text in texts.items()}, existing=existing, threshold=threshold
+    )
+
+
+def cluster_signatures(
+    signatures: Mapping[str, MinHash | None],
+    *,
+    existing: Mapping[str, str] | None = None,
+    threshold: float = THRESHOLD,
+) -> list[StoryCluster]:
+    """:func:`cluster_stories` over signatures computed beforehand (url -> signature, None for a text
+    without words), so that a caller can keep them instead of computing them again."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold={threshold!r}: expected a Jaccard similarity in (0, 1]")
     from datasketch import MinHashLSH
 
-    texts = dict(documents)
-    parent = {url: url for url in texts}
+    parent = {url: url for url in signatures}
 
     def find(url: str) -> str:
         while parent[url] != url:
@@ -114,22 +147,22 @@ def cluster_stories(
         return url
 
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    signatures: dict[str, MinHash] = {}
-    for url in sorted(texts):
-        minhash = signature(texts[url])
+    inserted: dict[str, MinHash] = {}
+    for url in sorted(signatures):
+        minhash = signatures[url]
         if minhash is None:
             continue
         for other in lsh.query(minhash):
             # LSH only proposes candidates; the estimate decides, so the threshold means what it says.
-            if minhash.jaccard(signatures[other]) >= threshold:
+            # A candidate already in this URL's cluster needs no comparison.
+            if find(url) != find(other) and minhash.jaccard(inserted[other]) >= threshold:
                 root_a, root_b = find(url), find(other)
-                if root_a != root_b:
-                    parent[max(root_a, root_b)] = min(root_a, root_b)
+                parent[max(root_a, root_b)] = min(root_a, root_b)
         lsh.insert(url, minhash)
-        signatures[url] = minhash
+        inserted[url] = minhash
 
     members: dict[str, list[str]] = {}
-    for url in texts:
+    for url in signatures:
         members.setdefault(find(url), []).append(url)
     known = existing or {}
     clusters = []

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -117,6 +118,8 @@ class Article(Base):
     # Set by the load (warehouse/stories.py): the story this article is a copy of, shared by near-duplicates
     # across sources; NULL until a load has clustered it.
     story_id: Mapped[str | None] = mapped_column(String(STORY_ID_LENGTH), index=True)
+    # The MinHash signature the story id was computed from, kept so later loads need not compute it again.
+    story_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Set by the load (warehouse/language.py): the language the text itself is in, whatever the page said.
     detected_language: Mapped[str | None] = mapped_column(String(KEY_MAX))
 

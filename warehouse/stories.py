@@ -14,17 +14,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select, update
+from sqlalchemy import BindParameter, ColumnElement, Connection, Table, bindparam, func, select, update
 
-from transforms.near_duplicates import cluster_stories, story_id_for
+from transforms.near_duplicates import (
+    cluster_signatures,
+    signature,
+    signature_bytes,
+    signature_from_bytes,
+    story_id_for,
+)
 from warehouse.models import Article
 from warehouse.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 WINDOW = timedelta(days=3)
 """How far apart in publication (or, lacking it, first-seen) time two copies of a story may be."""
 
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
 _articles = cast(Table, Article.__table__)  # the Core table, for set-based statements
 
 
@@ -59,20 +69,24 @@ def assign_stories(conn: Connection, article_ids: Sequence[int]) -> int:
     lowest: datetime = min(anchors)
     highest: datetime = max(anchors)
     rows = conn.execute(
-        select(a.article_id, a.url, a.headline, a.body_text, a.story_id)
-        .where(
+        select(a.article_id, a.url, a.story_id, a.story_signature).where(
             _anchor().between(
                 bindparam("lo", lowest - WINDOW, type_=UTCDateTime()),
                 bindparam("hi", highest + WINDOW, type_=UTCDateTime()),
             )
         )
-        .order_by(a.url)
     ).all()
+    # The batch's own texts are new; rows loaded before signatures were kept get theirs now, once.
+    fresh = _compute_signatures(
+        conn, [r.article_id for r in rows if r.article_id in changed or r.story_signature is None]
+    )
+    signatures: dict[str, MinHash | None] = {
+        r.url: fresh[r.article_id] if r.article_id in fresh else signature_from_bytes(r.story_signature)
+        for r in rows
+    }
     existing = {r.url: r.story_id for r in rows if r.story_id and r.article_id not in changed}
     current = {r.url: (r.article_id, r.story_id) for r in rows}
-    clusters = cluster_stories(
-        ((r.url, cluster_text(r.headline, r.body_text)) for r in rows), existing=existing
-    )
+    clusters = cluster_signatures(signatures, existing=existing)
     # A new cluster's id comes from its smallest URL; when that URL's article left a story that still
     # carries that id (it was rewritten into another story), the new cluster needs another one.
     kept = {cluster.story_id for cluster in clusters if any(url in existing for url in cluster.urls)}
@@ -91,6 +105,25 @@ def assign_stories(conn: Connection, article_ids: Sequence[int]) -> int:
             updates,
         )
     return len(updates)
+
+
+def _compute_signatures(conn: Connection, article_ids: Sequence[int]) -> dict[int, MinHash | None]:
+    """Signatures of these articles' current text, computed and stored (NULL for a text without words)."""
+    if not article_ids:
+        return {}
+    a = _articles.c
+    rows = conn.execute(
+        select(a.article_id, a.headline, a.body_text).where(
+            a.article_id.in_(bindparam("ids", expanding=True))
+        ),
+        {"ids": sorted(set(article_ids))},
+    ).all()
+    out = {r.article_id: signature(cluster_text(r.headline, r.body_text)) for r in rows}
+    conn.execute(
+        update(_articles).where(a.article_id == bindparam("id")).values(story_signature=bindparam("sig")),
+        [{"id": i, "sig": None if m is None else signature_bytes(m)} for i, m in out.items()],
+    )
+    return out
 
 
 def _unused_id(conn: Connection, urls: Sequence[str], taken: set[str]) -> str:

@@ -156,3 +156,18 @@ def test_detected_language_is_what_the_text_is_in(engine: Engine) -> None:
             ).all()
         )
     assert rows == {"ukrinform": "en/en", "unian": "en/uk"}
+
+
+def test_signatures_are_kept_and_rows_without_one_get_it_when_a_neighbour_loads(engine: Engine) -> None:
+    _load(engine, [COPIES["ukrinform"]], "sig-1", "ukrinform")
+    with engine.begin() as conn:
+        (stored,) = conn.execute(text("SELECT story_signature FROM articles")).scalars().all()
+        assert len(bytes(stored)) == 512
+        # As a row loaded before signatures and story ids were kept.
+        conn.execute(text("UPDATE articles SET story_signature = NULL, story_id = NULL"))
+    _load(engine, [COPIES["interfax"]], "sig-2", "interfax")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT story_signature, story_id FROM articles ORDER BY url")).all()
+    assert [len(bytes(signature)) for signature, _ in rows] == [512, 512]
+    assert bytes(rows[1][0]) == bytes(stored)  # the same text gives the same signature
+    assert rows[0][1] == rows[1][1] is not None

@@ -1,6 +1,7 @@
 """Story clusters and detected language: ``articles.story_id``, ``.detected_language``, three views.
 
-``story_id`` groups near-duplicate articles (a syndicated or re-posted story, across sources) under one id;
+``story_id`` groups near-duplicate articles (a syndicated or re-posted story, across sources) under one id
+(``story_signature`` keeps the MinHash signature it was computed from);
 ``detected_language`` is the language the text is written in, detected from the body. Both are set by the
 load (warehouse/stories.py, warehouse/language.py); rows loaded before this revision stay NULL until a
 later load clusters them (the views count such an article as a story of its own).
@@ -103,6 +104,7 @@ GROUP BY published_day
 
 def upgrade() -> None:
     op.add_column("articles", sa.Column("story_id", sa.String(length=16), nullable=True))
+    op.add_column("articles", sa.Column("story_signature", sa.LargeBinary(), nullable=True))
     op.add_column("articles", sa.Column("detected_language", sa.String(length=64), nullable=True))
     op.create_index(op.f("ix_articles_story_id"), "articles", ["story_id"], unique=False)
     for name, query in _views(op.get_bind().dialect.name).items():
@@ -114,4 +116,5 @@ def downgrade() -> None:
         op.execute(f"DROP VIEW {name}")
     op.drop_index(op.f("ix_articles_story_id"), table_name="articles")
     op.drop_column("articles", "detected_language")
+    op.drop_column("articles", "story_signature")
     op.drop_column("articles", "story_id")
