@@ -172,3 +172,20 @@ def test_a_source_added_as_one_yaml_entry_is_crawled(tmp_path: Path) -> None:
     assert item["source"] == "lvivnews" and item["headline"] == "Tram line to Sykhiv reopens after repairs"
     assert item["seed_text"].split("\n")[4] == "Lviv News"  # the entry's label is the seed's source line
     assert "generic: editions en" in (tmp_path / "raw" / "crawl.log").read_text(encoding="utf-8")
+
+
+def test_generic_crawl_skips_known_urls_and_archives(mirror: str, fixture_site: Any, tmp_path: Path) -> None:
+    from scrapers.warc import iter_responses
+
+    articles = sorted(a.url for a in fixture_site.other_articles if a.source == "nv")
+    known = tmp_path / "known.tsv"
+    known.write_text(f"{articles[0]}\t\n", encoding="utf-8")
+    run = site_fixtures.run_scrapy(tmp_path / "run", mirror, "source=nv", f"known={known}", spider="generic")
+    assert run.returncode == 0, run.log[-3000:]
+    assert [item["url"] for item in run.items] == [articles[1]]
+    assert run.outcomes[articles[0]]["outcome"] == "skipped"
+    assert run.outcomes[articles[0]]["reason"] == "known_unchanged"
+    # The WARC holds what was fetched, under the real URLs: robots.txt, the feed and the one new page.
+    archived = {r.url for r in iter_responses(run.warcs)}
+    assert {"https://english.nv.ua/robots.txt", "https://english.nv.ua/rss/all.xml", articles[1]} <= archived
+    assert articles[0] not in archived
