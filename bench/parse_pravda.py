@@ -220,7 +220,8 @@ def main() -> int:
             text=True,
             check=False,
         ).stdout.strip()
-        fundus_note = f" Fundus {fundus_version} ran in its own virtualenv ({python})."
+        where = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+        fundus_note = f" Fundus {fundus_version} ran in its own virtualenv ({where}), after the others."
     else:
         fundus_note = " Fundus was not run (no environment with it)."
 
