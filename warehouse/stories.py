@@ -90,11 +90,17 @@ def assign_stories(conn: Connection, article_ids: Sequence[int]) -> int:
     # A new cluster's id comes from its smallest URL; when that URL's article left a story that still
     # carries that id (it was rewritten into another story), the new cluster needs another one.
     kept = {cluster.story_id for cluster in clusters if any(url in existing for url in cluster.urls)}
+    new_clusters = [c for c in clusters if not any(url in existing for url in c.urls)]
+    holders = _holders(conn, {story_id_for(c.urls[0]) for c in new_clusters})
     updates = []
     for cluster in clusters:
         story_id = cluster.story_id
         if not any(url in existing for url in cluster.urls):
-            story_id = _unused_id(conn, cluster.urls, kept)
+            first_choice = story_id_for(cluster.urls[0])
+            if first_choice not in kept and holders.get(first_choice, set()) <= set(cluster.urls):
+                story_id = first_choice
+            else:
+                story_id = _unused_id(conn, cluster.urls, kept)
             kept.add(story_id)
         updates += [
             {"id": current[url][0], "story": story_id} for url in cluster.urls if current[url][1] != story_id
@@ -124,6 +130,21 @@ def _compute_signatures(conn: Connection, article_ids: Sequence[int]) -> dict[in
         [{"id": i, "sig": None if m is None else signature_bytes(m)} for i, m in out.items()],
     )
     return out
+
+
+def _holders(conn: Connection, story_ids: set[str]) -> dict[str, set[str]]:
+    """The URLs that carry each of these story ids now. One query per 500 ids rather than one per new
+    cluster: a first load makes a new cluster of nearly every article."""
+    a = _articles.c
+    found: dict[str, set[str]] = {}
+    ordered = sorted(story_ids)
+    for start in range(0, len(ordered), 500):
+        for story_id, url in conn.execute(
+            select(a.story_id, a.url).where(a.story_id.in_(bindparam("ids", expanding=True))),
+            {"ids": ordered[start : start + 500]},
+        ):
+            found.setdefault(story_id, set()).add(url)
+    return found
 
 
 def _unused_id(conn: Connection, urls: Sequence[str], taken: set[str]) -> str:
