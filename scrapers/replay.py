@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,8 +104,10 @@ class FaultPlan:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, url_or_path: str, fault: Fault) -> None:
+        # A copy: ``take`` counts ``times`` down, and one Fault given to several URLs or plans must not
+        # share that count.
         with self._lock:
-            self.faults.setdefault(_fault_key(url_or_path), []).append(fault)
+            self.faults.setdefault(_fault_key(url_or_path), []).append(replace(fault))
 
     def take(self, url: str) -> Fault | None:
         keys = (_fault_key(url), _target(canonical_url(url)))
