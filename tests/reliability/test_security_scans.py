@@ -35,9 +35,9 @@ SQL_INTERPOLATION_ALLOWED: dict[str, frozenset[str]] = {
 
 
 def tracked(*patterns: str) -> list[str]:
-    done = subprocess.run(
-        ["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    # safe.directory: CI runs as root over a checkout that another user may own, which git refuses by default.
+    command = ["git", "-c", f"safe.directory={ROOT}", "ls-files", *patterns]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     return [line for line in done.stdout.splitlines() if (ROOT / line).is_file()]
 
 
