@@ -1,7 +1,9 @@
 """``outcomes.jsonl``: what became of every discovered candidate article URL in a crawl run.
 
 One line per URL: ``{"url", "outcome", "reason", "http_status"}`` with outcome ``parsed``, ``not_article``,
-``failed`` or ``skipped``. Lines are appended as outcomes happen (so a killed crawl keeps what it learnt)
+``failed`` or ``skipped``. A ``parsed`` line whose record has another URL (the discovered URL redirected, or
+the page's canonical link points elsewhere) also carries ``record_url``, so the transform step can pair the
+discovered URL with its record. Lines are appended as outcomes happen (so a killed crawl keeps what it learnt)
 and the file is rewritten without repeats when the crawl closes; a later outcome for the same URL wins.
 """
 
@@ -24,10 +26,20 @@ class OutcomeLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] | None = path.open("a", encoding="utf-8")
 
-    def record(self, url: str, outcome: str, reason: str = "", http_status: int | None = None) -> None:
+    def record(
+        self,
+        url: str,
+        outcome: str,
+        reason: str = "",
+        http_status: int | None = None,
+        *,
+        record_url: str | None = None,
+    ) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
-        line = {"url": url, "outcome": outcome, "reason": reason, "http_status": http_status}
+        line: dict[str, Any] = {"url": url, "outcome": outcome, "reason": reason, "http_status": http_status}
+        if record_url is not None and record_url != url:
+            line["record_url"] = record_url
         self.latest[url] = line
         if self._file is not None:
             self._file.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -99,10 +99,6 @@ def test_a_repeat_ingest_fetches_no_loaded_article_it_discovers(fixture_site: An
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a redirect from an unknown URL to an already loaded article is followed and fetched again",
-)
 def test_a_repeat_ingest_fetches_no_loaded_article_at_all(two_runs: dict) -> None:
     second_articles = {u for u in two_runs["second"] if request_kind(u) == "article"}
     assert not second_articles & two_runs["loaded"]

@@ -113,14 +113,28 @@ def stage_items(
 
     skipped_reasons: Counter[str] = Counter()
     failed = skipped = 0
+    # A parsed outcome claims the record it produced, which has another URL when the discovered URL
+    # redirected or the page's canonical link points elsewhere. Two discovered URLs that gave one record
+    # are one record and one duplicate.
+    claimed_by: dict[str, str] = {}
     for url, outcome in outcomes.items():
-        if url in valid or url in rejected:
+        if outcome["outcome"] != "parsed":
             continue
-        kind = outcome["outcome"]
-        reason = str(outcome.get("reason") or "")
-        if kind == "parsed":
+        record_url = str(outcome.get("record_url") or url).strip()
+        if record_url not in valid and record_url not in rejected:
             rejected[url] = reject(url, "crawl", "parsed, but its item is missing from items.jsonl", outcome)
-        elif kind == "not_article":
+        elif record_url in claimed_by:
+            skipped += 1
+            skipped_reasons["duplicate"] += 1
+        else:
+            claimed_by[record_url] = url
+    for url, outcome in outcomes.items():
+        kind = outcome["outcome"]
+        # A URL with its own record (or reject) is counted there, unless another URL's outcome claimed it.
+        if kind == "parsed" or ((url in valid or url in rejected) and claimed_by.get(url, url) == url):
+            continue
+        reason = str(outcome.get("reason") or "")
+        if kind == "not_article":
             rejected[url] = reject(url, "crawl", f"not an article: {reason or 'no reason given'}", outcome)
         elif kind == "failed":
             failed += 1

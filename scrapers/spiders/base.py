@@ -282,6 +282,10 @@ class NewsSpider(Spider):
             self._outcome(url, "skipped", _offsite_reason(target), response.status)
         elif target != url and target in self.requested:
             self._outcome(url, "skipped", "duplicate", response.status)
+        elif (known_reason := self.known.skip_reason(target, None)) is not None:
+            # The redirect leads to an article already loaded unchanged: fetching it would cost a request
+            # and bring back what the warehouse holds.
+            self._outcome(url, "skipped", known_reason, response.status)
         else:
             yield self._article_request(target, url, response.meta.get("edition", ""), redirects=hops)
 
@@ -347,12 +351,22 @@ class NewsSpider(Spider):
 
     # -- outcomes -------------------------------------------------------------------------------------
 
-    def _outcome(self, url: str, outcome: str, reason: str = "", status: int | None = None) -> None:
+    def _outcome(
+        self,
+        url: str,
+        outcome: str,
+        reason: str = "",
+        status: int | None = None,
+        record_url: str | None = None,
+    ) -> None:
         if self.outcomes is not None:
-            self.outcomes.record(url, outcome, reason, status)
+            self.outcomes.record(url, outcome, reason, status, record_url=record_url)
 
     def _item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
-        self._outcome(response.meta.get("discovered_url", response.url), "parsed", "", response.status)
+        # By now the item is the exported dict (RecordToDictPipeline runs last).
+        record_url = item.get("url") if isinstance(item, dict) else getattr(item, "url", None)
+        discovered = response.meta.get("discovered_url", response.url)
+        self._outcome(discovered, "parsed", "", response.status, record_url=record_url)
 
     def _item_dropped(self, item: Any, response: Response, exception: Exception, spider: Spider) -> None:
         url = response.meta.get("discovered_url", response.url)

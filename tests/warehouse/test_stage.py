@@ -155,3 +155,27 @@ def test_bad_outcome_line_is_named(tmp_path: Path) -> None:
     write_raw(tmp_path / "raw", [], [{"url": "https://x/", "outcome": "exploded"}])
     with pytest.raises(StageInputError, match=r"outcomes\.jsonl line 1: outcome 'exploded' is not one of"):
         stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)
+
+
+def test_a_redirected_url_is_paired_with_the_record_it_gave(tmp_path: Path) -> None:
+    record = make_record(1)
+    moved = "https://www.pravda.com.ua/eng/news/2023/09/30/1111111/"
+    # The discovered URL redirected to the record's URL, which nothing else discovered.
+    outcome = {**parsed(record), "url": moved, "record_url": record.url}
+    write_raw(tmp_path / "raw", [record], [outcome])
+    counts = stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES).counts
+    assert (counts["discovered"], counts["records"], counts["rejected"]) == (1, 1, 0)
+
+
+def test_two_discovered_urls_giving_one_record_are_a_record_and_a_duplicate(tmp_path: Path) -> None:
+    record = make_record(1)
+    moved = "https://www.pravda.com.ua/eng/news/2023/09/30/1111111/"
+    outcomes = [
+        {**parsed(record), "url": moved, "record_url": record.url},
+        {"url": record.url, "outcome": "skipped", "reason": "duplicate", "http_status": 200},
+    ]
+    write_raw(tmp_path / "raw", [record], outcomes)
+    counts = stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES).counts
+    assert (counts["discovered"], counts["records"], counts["skipped"]) == (2, 1, 1)
+    assert counts["skipped_by_reason"] == {"duplicate": 1}
+    assert counts["rejected"] == 0
