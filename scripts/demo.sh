@@ -34,8 +34,8 @@ fi
 echo "make demo: replaying the fixture site at $MIRROR"
 
 export NEWSETL_MIRROR="$MIRROR"
-# The fixture site is a copy of pravda.com.ua only: the hourly DAG crawls that source alone.
-export NEWSETL_INGEST_SOURCES="${NEWSETL_INGEST_SOURCES:-pravda}"
+# The fixture site holds a recorded copy of every enabled source, so the DAG crawls them all, as in
+# production; NEWSETL_INGEST_SOURCES=pravda narrows it.
 export NEWSETL_DATA_ROOT="$DEMO_ROOT"
 # Its own Airflow home (inside the git-ignored .airflow/), so demo runs and paused/unpaused switches never
 # mix with `make run`'s; there the DAGs start switched on, so the first ingest runs as soon as it is parsed.

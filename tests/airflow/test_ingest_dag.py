@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from transforms.sources import load_sources
+
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
@@ -80,8 +82,8 @@ def test_news_ingest_dag_test_fills_the_warehouse(
     )
     with site_fixtures.replay_process([fixture_site.warc]) as mirror:
         # dag.test() runs the tasks in this process: they read the settings from this environment. The
-        # replayed site is pravda's only, so the DAG is built for that source alone.
-        env = site_fixtures.quiet_env(data_root, NEWSETL_MIRROR=mirror, NEWSETL_INGEST_SOURCES="pravda")
+        # replayed site holds every enabled source, so the DAG gets a task group for each.
+        env = site_fixtures.quiet_env(data_root, NEWSETL_MIRROR=mirror)
         for name, value in env.items():
             if name.startswith("NEWSETL_"):
                 monkeypatch.setenv(name, value)
@@ -89,15 +91,20 @@ def test_news_ingest_dag_test_fills_the_warehouse(
         dag_run = dag.test()
     assert dag_run.state == DagRunState.SUCCESS
 
-    expected = len(fixture_site.articles)
+    expected = len(fixture_site.all_articles)
     assert rows(warehouse, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
     runs = rows(
         warehouse,
         "SELECT run_id, source, dag_run_id, status, discovered, inserted, updated, unchanged, quarantined,"
-        " skipped, failed FROM crawl_runs",
+        " skipped, failed FROM crawl_runs ORDER BY source",
     )
-    assert len(runs) == 1
-    run_id, source, dag_run_id, status, discovered, *parts = runs[0]
+    enabled = sorted(key for key, source in load_sources().items() if source.enabled)
+    assert [run[1] for run in runs] == enabled
+    for _, _, other_dag_run_id, other_status, other_discovered, *other_parts in runs:
+        assert (other_dag_run_id, other_status) == (dag_run.run_id, "loaded")
+        assert other_discovered == sum(other_parts)
+    (run_id, source, dag_run_id, status, discovered, *parts) = next(r for r in runs if r[1] == "pravda")
+    expected = len(fixture_site.articles)
     assert (source, dag_run_id, status) == ("pravda", dag_run.run_id, "loaded")
     assert run_id.startswith("pravda_")
     inserted, updated, unchanged, quarantined, skipped, failed = parts
