@@ -1,7 +1,7 @@
-"""``newsetl seed``: check and show seed-format documents (the format is in docs/seed-format.md).
+"""``newsetl seed``: check, show, import and export seed-format documents (docs/seed-format.md).
 
 Each action is one ``_add_<action>(actions)`` function listed in ``ACTIONS``; another action on seed
-files (an import into the warehouse, an export from it) is one more such function and one more entry.
+files is one more such function and one more entry.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DESCRIPTION = (
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "seed",
-        help="check seed-format files and show them as JSON",
+        help="check seed-format files, show them as JSON, import them into the warehouse or export it",
         description=DESCRIPTION,
     )
     actions = parser.add_subparsers(dest="seed_command", metavar="ACTION", required=True)
