@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from transforms.near_duplicates import (
+    NUM_PERM,
+    SCHEME,
+    SEED,
     THRESHOLD,
     StoryCluster,
     cluster_stories,
     shingles,
+    signatures,
     similarity,
     story_id_for,
 )
@@ -151,3 +155,24 @@ def test_real_articles_cluster_only_where_they_are_the_same_story() -> None:
     clusters = cluster_stories(documents)
     assert [c.urls for c in clusters if len(c.urls) > 1] == [("de/Taz#V1", "de/Taz#V2")]
     assert len(clusters) == 257
+
+
+def test_batched_signatures_equal_datasketchs_own() -> None:
+    # Stored signatures must stay comparable with datasketch's: the batched computation has to give the
+    # very hash values MinHash.update_batch gives, text by text, including around texts without words.
+    from datasketch import MinHash
+
+    texts = [ORIGINAL, "", "two words", " … ", *OTHER_STORIES.values(), "one two three four five " * 900, ""]
+    batched = signatures(texts)
+    assert len(batched) == len(texts)
+    for text, minhash in zip(texts, batched, strict=True):
+        grams = shingles(text)
+        if not grams:
+            assert minhash is None, text
+            continue
+        expected = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+        expected.update_batch([g.encode("utf-8") for g in grams])
+        assert minhash is not None
+        assert minhash.hashvalues.tolist() == expected.hashvalues.tolist(), text[:40]
+        assert minhash.jaccard(expected) == 1.0
+    assert signatures([]) == []

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -68,14 +69,81 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 def signature(text: str) -> MinHash | None:
     """The text's MinHash (a ``datasketch.MinHash``), or None for a text without words."""
+    return signatures([text])[0]
+
+
+# MurmurHash3's 32-bit finalizer, the pre-mix datasketch's "affine32" scheme applies to each input hash.
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
+
+_CHUNK_SHINGLES = 4096
+"""Shingles permuted at once: a (4096 x 128) uint32 block is 2 MB, so memory stays flat for any batch."""
+
+
+def signatures(texts: Sequence[str]) -> list[MinHash | None]:
+    """:func:`signature` of each text, computed together: the same hash values as datasketch's
+    ``MinHash.update_batch`` gives (a test compares them), at a fraction of its cost.
+
+    datasketch builds its permutations with a seeded random generator for every new MinHash and permutes
+    each text's hashes separately; here the permutations are drawn once, every shingle of every text is
+    hashed into one array, and one vectorised pass takes each text's minimum per permutation.
+    """
+    import numpy as np
     from datasketch import MinHash
 
-    grams = shingles(text)
-    if not grams:
-        return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    minhash.update_batch([g.encode("utf-8") for g in grams])
-    return minhash
+    template = _template()
+    a, b = (np.asarray(p, dtype=np.uint32) for p in template.permutations)
+    sha1 = hashlib.sha1
+    counts = []
+    parts = []
+    for text in texts:
+        grams = shingles(text)
+        counts.append(len(grams))
+        # datasketch's sha1_hash32: the first 4 bytes of the SHA-1 digest, read little-endian.
+        parts.append(b"".join([sha1(gram.encode("utf-8")).digest()[:4] for gram in grams]))
+    hashes = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.uint32)
+    s1, m1, s2, m2, s3 = (np.uint32(c) for c in _FMIX32)
+    hashes = hashes ^ (hashes >> s1)
+    hashes = hashes * m1
+    hashes = hashes ^ (hashes >> s2)
+    hashes = hashes * m2
+    hashes = hashes ^ (hashes >> s3)
+
+    minima = np.empty((len(texts), NUM_PERM), dtype=np.uint32)
+    bounds = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    first = 0
+    while first < len(texts):
+        # Whole texts per chunk (a long text may make a chunk larger than _CHUNK_SHINGLES).
+        last = int(np.searchsorted(bounds, bounds[first] + _CHUNK_SHINGLES, side="right")) - 1
+        last = min(max(last, first + 1), len(texts))
+        start, stop = int(bounds[first]), int(bounds[last])
+        permuted = hashes[start:stop, None] * a + b  # uint32 wrap-around is the scheme's modulo 2^32
+        offsets = bounds[first:last] - start
+        nonempty = np.asarray(counts[first:last]) > 0
+        if stop > start:
+            # Texts without shingles are left out of the reduction (they get None below): the offsets of
+            # the others are then strictly increasing, each segment ending where the next text starts.
+            minima[first:last][nonempty] = np.minimum.reduceat(permuted, offsets[nonempty], axis=0)
+        first = last
+    return [
+        MinHash(
+            num_perm=NUM_PERM,
+            seed=SEED,
+            hashvalues=minima[i],
+            permutations=template.permutations,
+            scheme=SCHEME,
+        )
+        if count
+        else None
+        for i, count in enumerate(counts)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    # Drawing the permutations is the costly part of a new MinHash; they depend only on NUM_PERM and SEED.
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
 
 
 def similarity(a: str, b: str) -> float:

@@ -20,9 +20,9 @@ from sqlalchemy import BindParameter, ColumnElement, Connection, Table, bindpara
 
 from transforms.near_duplicates import (
     cluster_signatures,
-    signature,
     signature_bytes,
     signature_from_bytes,
+    signatures,
     story_id_for,
 )
 from warehouse.models import Article
@@ -80,13 +80,13 @@ def assign_stories(conn: Connection, article_ids: Sequence[int]) -> int:
     fresh = _compute_signatures(
         conn, [r.article_id for r in rows if r.article_id in changed or r.story_signature is None]
     )
-    signatures: dict[str, MinHash | None] = {
+    by_url: dict[str, MinHash | None] = {
         r.url: fresh[r.article_id] if r.article_id in fresh else signature_from_bytes(r.story_signature)
         for r in rows
     }
     existing = {r.url: r.story_id for r in rows if r.story_id and r.article_id not in changed}
     current = {r.url: (r.article_id, r.story_id) for r in rows}
-    clusters = cluster_signatures(signatures, existing=existing)
+    clusters = cluster_signatures(by_url, existing=existing)
     # A new cluster's id comes from its smallest URL; when that URL's article left a story that still
     # carries that id (it was rewritten into another story), the new cluster needs another one.
     kept = {cluster.story_id for cluster in clusters if any(url in existing for url in cluster.urls)}
@@ -124,7 +124,14 @@ def _compute_signatures(conn: Connection, article_ids: Sequence[int]) -> dict[in
         ),
         {"ids": sorted(set(article_ids))},
     ).all()
-    out = {r.article_id: signature(cluster_text(r.headline, r.body_text)) for r in rows}
+    # One batched computation for all of them: a MinHash per article was most of a first load's time.
+    out = dict(
+        zip(
+            [r.article_id for r in rows],
+            signatures([cluster_text(r.headline, r.body_text) for r in rows]),
+            strict=True,
+        )
+    )
     conn.execute(
         update(_articles).where(a.article_id == bindparam("id")).values(story_signature=bindparam("sig")),
         [{"id": i, "sig": None if m is None else signature_bytes(m)} for i, m in out.items()],
