@@ -26,6 +26,9 @@ from pathlib import Path
 
 import pytest
 
+# The replayed fixture site (tests/site/), built once per session for every test that asks for it.
+from site_fixtures import fixture_site  # noqa: F401
+
 
 @dataclass(frozen=True)
 class PgServer:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import wh_factory as factory
 
 from newsetl import pipeline
 from newsetl.export import export_for_analysts
 from transforms.settings import Settings
-
-
-def _load_factory() -> Any:
-    path = Path(__file__).resolve().parent / "warehouse" / "wh_factory.py"
-    spec = importlib.util.spec_from_file_location("newsetl_tests_wh_factory_export", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-factory = _load_factory()
 
 
 def _fill(tmp_path: Path, settings: Settings, run_id: str, records: list[Any]) -> None:

@@ -7,35 +7,20 @@ reports the same counts on a synthetic site of thousands of articles.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import site_fixtures
+from build_site import REDIRECT_TARGETS
 from sqlalchemy import create_engine, text
+from test_ingest_cli import ingest
 
 from scrapers.spiders.pravda import ARTICLE_PATH, FEED_PATH
 from scrapers.urls import canonical_url
 from scrapers.warc import iter_records
-
-
-def _load(name: str, path: Path) -> Any:  # tests/ is not a package: load helpers by path
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    if name not in sys.modules:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-site_fixtures = _load("newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py")
-fixture_site = site_fixtures.fixture_site
-ingest = _load("newsetl_test_ingest_cli", Path(__file__).parent / "test_ingest_cli.py").ingest
-REDIRECT_TARGETS = _load("newsetl_build_site", Path(__file__).parent / "site/build_site.py").REDIRECT_TARGETS
 
 
 def request_kind(url: str) -> str:

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 
 import pytest
+import site_fixtures
 
 from scrapers.middlewares.retry import backoff_delay, retry_after_seconds
 from scrapers.warc import iter_records
-
-
-def _site_fixtures():  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location(
-        "newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py"
-    )
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 def test_backoff_doubles_and_honours_retry_after_within_the_cap() -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+import site_fixtures
 
 SHOW = """
 import json
@@ -63,22 +62,6 @@ def test_tests_and_operators_tune_it_through_the_environment() -> None:
     )
     assert s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
     assert s["NEWSETL_INNER_DOWNLOAD_HANDLER"] == "scrapy_impersonate.ImpersonateDownloadHandler"
-
-
-def _site_fixtures():  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location(
-        "newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py"
-    )
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 @pytest.mark.slow

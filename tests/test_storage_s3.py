@@ -7,10 +7,8 @@ warehouse; the checks pass. Nothing is mocked but the cloud: s3fs talks HTTP to 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,26 +16,14 @@ from typing import Any
 
 import fsspec
 import pytest
+import site_fixtures
+import wh_factory as factory
 
 from newsetl import pipeline
 from transforms import storage
 from transforms.settings import Settings
 
 BUCKET = "newsetl-test"
-
-
-def _load_factory() -> Any:
-    """tests/warehouse/wh_factory.py builds records as the spiders do (tests is not a package)."""
-    path = Path(__file__).resolve().parent / "warehouse" / "wh_factory.py"
-    spec = importlib.util.spec_from_file_location("newsetl_tests_wh_factory_s3", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-factory = _load_factory()
 
 
 def _free_port() -> int:
@@ -128,22 +114,6 @@ def test_transform_load_and_check_steps_run_on_an_s3_data_root(tmp_path: Path, s
         "failed": 0,
     }
     pipeline.check(plan, settings)  # raises QualityCheckFailed with the problems otherwise
-
-
-def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location(
-        "newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py"
-    )
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 @pytest.mark.slow

@@ -3,33 +3,15 @@ no URL."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+import site_fixtures
 
 from scrapers.warc import iter_records
-
-
-def _site_fixtures():  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location(
-        "newsetl_site_fixtures", Path(__file__).parent / "site/fixtures.py"
-    )
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 @pytest.mark.slow

@@ -3,32 +3,17 @@ sitemaps of the replayed fixture site and loaded; re-running the range adds noth
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 from sqlalchemy import create_engine, text
 
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow]
-
-
-def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location("newsetl_site_fixtures", PROJECT / "tests/site/fixtures.py")
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 def rows(data_root: Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:

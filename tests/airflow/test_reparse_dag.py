@@ -3,14 +3,13 @@ article whose stored content differs from the current parse gets a new version."
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 from sqlalchemy import create_engine, text
 
 from newsetl import pipeline
@@ -20,20 +19,6 @@ PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow]
-
-
-def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location("newsetl_site_fixtures", PROJECT / "tests/site/fixtures.py")
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 def sql(data_root: Path, statement: str, **params: Any) -> list[tuple[Any, ...]]:

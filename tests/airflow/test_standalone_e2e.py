@@ -5,7 +5,6 @@ then a second run that must add no duplicates.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 from sqlalchemy import create_engine, text
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -31,20 +31,6 @@ RUN_LIMIT = 600.0
 ARTICLE_COUNTS = "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles"
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow, pytest.mark.timeout(1500)]
-
-
-def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location("newsetl_site_fixtures", PROJECT / "tests/site/fixtures.py")
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 
 
 def free_port() -> int:

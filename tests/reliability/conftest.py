@@ -8,15 +8,14 @@ fault matrix in docs/reliability.md lists; :class:`HostileSite` says what each U
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import random
-import sys
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 from sqlalchemy import create_engine, text
 
 from scrapers.warc import WarcRunWriter
@@ -24,19 +23,6 @@ from transforms.settings import Settings
 
 TESTS = Path(__file__).resolve().parents[1]
 
-
-def _load_site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location("newsetl_site_fixtures", TESTS / "site/fixtures.py")
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _load_site_fixtures()
-fixture_site = site_fixtures.fixture_site
 builder = site_fixtures.build_site_module
 BASE = builder.BASE
 

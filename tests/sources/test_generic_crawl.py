@@ -3,7 +3,6 @@ yields its two articles, and a source added at runtime as one YAML entry is craw
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from dataclasses import replace
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 
 from scrapers.crawl import run_crawl, spider_for
 from scrapers.replay import ReplayServer
@@ -18,21 +18,6 @@ from scrapers.warc import WarcRunWriter
 from transforms.settings import Settings
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
-
-def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location(
-        "newsetl_site_fixtures", Path(__file__).parents[1] / "site/fixtures.py"
-    )
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 other_sources = sys.modules["other_sources"]
 pytestmark = pytest.mark.slow
 

@@ -4,33 +4,18 @@ story, and each article's text language is stored. (Each source's crawl alone: t
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSETL = str(Path(sys.executable).parent / "newsetl")
 
-
-def _site_fixtures() -> Any:  # tests/ is not a package: load the shared fixtures by path
-    spec = importlib.util.spec_from_file_location(
-        "newsetl_site_fixtures", Path(__file__).parents[1] / "site/fixtures.py"
-    )
-    assert spec and spec.loader
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-site_fixtures = _site_fixtures()
-fixture_site = site_fixtures.fixture_site
 other_sources = sys.modules["other_sources"]
 pytestmark = pytest.mark.slow
 

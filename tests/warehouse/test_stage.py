@@ -179,3 +179,28 @@ def test_two_discovered_urls_giving_one_record_are_a_record_and_a_duplicate(tmp_
     assert (counts["discovered"], counts["records"], counts["skipped"]) == (2, 1, 1)
     assert counts["skipped_by_reason"] == {"duplicate": 1}
     assert counts["rejected"] == 0
+
+
+def test_stage_run_writes_records_in_chunks_that_read_back_as_one_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    from transforms import stage
+
+    # Chunks of two: the first chunk has no section at all (a null column on its own), the later ones
+    # do; the same URL fetched twice must still give its latest fetch, in URL order.
+    monkeypatch.setattr(stage, "CHUNK_ROWS", 2)
+    records = [replace(make_record(i), section=None) if i < 2 else make_record(i) for i in range(7)]
+    later = replace(records[3], headline="Fetched again", fetched_at=records[3].fetched_at.replace(year=2024))
+    write_raw(tmp_path / "raw", [*records, later], [parsed(r) for r in records])
+    result = stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)
+
+    assert pq.ParquetFile(result.records_url).num_row_groups == 4
+    frame = pd.read_parquet(result.records_url)
+    expected = records_to_frame(sorted([*records[:3], later, *records[4:]], key=lambda r: r.url))
+    assert frame["url"].tolist() == expected["url"].tolist()
+    assert frame["headline"].tolist() == expected["headline"].tolist()
+    assert frame["content_hash"].tolist() == expected["content_hash"].tolist()
+    assert [None if pd.isna(v) else v for v in frame["section"]] == expected["section"].tolist()
+    assert result.counts["records"] == 7 and result.counts["discovered"] == 7

@@ -9,7 +9,6 @@ Test modules load this file with :func:`load` (``tests`` is not an importable pa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import build_site
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -27,16 +27,7 @@ ROOT = HERE.parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 
-def _load_builder() -> Any:
-    spec = importlib.util.spec_from_file_location("newsetl_tests_build_site", HERE / "build_site.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build_site_module = _load_builder()
+build_site_module = build_site
 Site = build_site_module.Site
 
 
