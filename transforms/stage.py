@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ from transforms.sources import Source, load_sources
 from transforms.validate import validate_record
 
 OUTCOMES = ("parsed", "not_article", "failed", "skipped")
+
+CHUNK_ROWS = 2000
+"""Records per Parquet row group: the transform holds one chunk of rows at a time."""
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,17 @@ class StageInputError(ValueError):
     """The raw folder is missing a file or holds a malformed outcome line; the message names it."""
 
 
-def _read_lines(url: str, name: str, local_dir: Path, *, required: bool) -> list[str]:
+def _download(url: str, name: str, local_dir: Path, *, required: bool) -> Path | None:
     file_url = storage.join(url, name)
     try:
         path = storage.download(file_url, local_dir / name)
-        return path.read_text(encoding="utf-8").splitlines()
+        if not path.is_file():  # a local URL is returned as is, without looking
+            raise FileNotFoundError(file_url)
+        return path
     except FileNotFoundError:
         if required:
             raise StageInputError(f"{file_url}: not found (the crawl step writes it)") from None
-        return []
+        return None
 
 
 def _outcomes(lines: list[str], where: str) -> dict[str, dict[str, Any]]:
@@ -71,19 +77,33 @@ def _outcomes(lines: list[str], where: str) -> dict[str, dict[str, Any]]:
     return by_url
 
 
+def _numbered_lines(path: Path) -> Iterator[tuple[int, int, str]]:
+    """(line number, byte offset, text) of each line of a UTF-8 file, read one at a time."""
+    offset = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            yield number, offset, raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+            offset += len(raw)
+
+
 def stage_items(
-    item_lines: list[str],
+    item_lines: Iterable[tuple[int, int, str]],
     outcome_lines: list[str],
     *,
     sources: Mapping[str, Source],
     where: str = "items.jsonl",
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """Frame rows, reject rows and counts for one run's raw lines (the pure part of :func:`stage_run`)."""
+) -> tuple[list[int], list[dict[str, Any]], dict[str, Any]]:
+    """The pure part of :func:`stage_run`: over ``(line number, byte offset, line)`` of items.jsonl, the
+    byte offsets of the lines that become records (in URL order), the reject rows and the counts.
+
+    Only offsets are kept, not the records: a run of 50,000 articles held whole took gigabytes. The
+    caller reads the lines at those offsets again to write the records in chunks.
+    """
     outcomes = _outcomes(outcome_lines, where.replace("items.jsonl", "outcomes.jsonl"))
-    valid: dict[str, tuple[ArticleRecord, dict[str, Any]]] = {}
+    valid: dict[str, tuple[datetime, int]] = {}
     rejected: dict[str, dict[str, Any]] = {}
     unreadable: list[dict[str, Any]] = []
-    for number, line in enumerate(item_lines, start=1):
+    for number, offset, line in item_lines:
         if not line.strip():
             continue
         try:
@@ -105,8 +125,8 @@ def stage_items(
             continue
         # The same URL fetched twice in one run is one discovered URL: keep the latest fetch.
         previous = valid.get(url)
-        if previous is None or record.fetched_at >= previous[0].fetched_at:
-            valid[url] = (record, data)
+        if previous is None or record.fetched_at >= previous[0]:
+            valid[url] = (record.fetched_at, offset)
         rejected.pop(url, None)
     for url in valid:
         rejected.pop(url, None)
@@ -142,18 +162,52 @@ def stage_items(
             skipped += 1
             skipped_reasons[reason or "unspecified"] += 1
 
-    rows = [record_row(valid[url][0]) for url in sorted(valid)]
+    offsets = [valid[url][1] for url in sorted(valid)]
     rejects = [rejected[url] for url in sorted(rejected)] + unreadable
     counts: dict[str, Any] = {
-        "discovered": len(rows) + len(rejects) + skipped + failed,
-        "records": len(rows),
+        "discovered": len(offsets) + len(rejects) + skipped + failed,
+        "records": len(offsets),
         "rejected": len(rejects),
         "skipped": skipped,
         "failed": failed,
         "rejected_by_stage": dict(sorted(Counter(r["stage"] for r in rejects).items())),
         "skipped_by_reason": dict(sorted(skipped_reasons.items())),
     }
-    return rows, rejects, counts
+    return offsets, rejects, counts
+
+
+def write_records(items: Path, offsets: list[int], target: Path) -> None:
+    """Write the records at ``offsets`` of ``items`` to the Parquet file ``target``, in that order, one row
+    group per :data:`CHUNK_ROWS` records, so memory holds one chunk and not the run."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    with items.open("rb") as handle:
+        for start in range(0, len(offsets), CHUNK_ROWS):
+            rows = []
+            for offset in offsets[start : start + CHUNK_ROWS]:
+                handle.seek(offset)
+                rows.append(record_row(ArticleRecord.from_dict(json.loads(handle.readline()))))
+            table = pa.Table.from_pandas(frame_from_rows(rows), preserve_index=False)
+            if schema is None:
+                # A chunk whose optional text column holds only None types it as null; every chunk is
+                # written as text so that the row groups share one schema.
+                schema = pa.schema(
+                    [
+                        field.with_type(pa.string()) if pa.types.is_null(field.type) else field
+                        for field in table.schema
+                    ],
+                    metadata=table.schema.metadata,
+                )
+                writer = pq.ParquetWriter(target, schema)
+            assert writer is not None
+            writer.write_table(table.cast(schema))
+    if writer is None:
+        frame_from_rows([]).to_parquet(target, index=False)
+    else:
+        writer.close()
 
 
 def stage_run(
@@ -163,15 +217,17 @@ def stage_run(
     sources = load_sources() if sources is None else sources
     with tempfile.TemporaryDirectory(prefix="newsetl-stage-") as tmp:
         work = Path(tmp)
-        item_lines = _read_lines(raw_url, "items.jsonl", work / "in", required=True)
-        outcome_lines = _read_lines(raw_url, "outcomes.jsonl", work / "in", required=False)
-        rows, rejects, counts = stage_items(
-            item_lines, outcome_lines, sources=sources, where=storage.join(raw_url, "items.jsonl")
+        items = _download(raw_url, "items.jsonl", work / "in", required=True)
+        assert items is not None
+        outcomes = _download(raw_url, "outcomes.jsonl", work / "in", required=False)
+        outcome_lines = outcomes.read_text(encoding="utf-8").splitlines() if outcomes else []
+        offsets, rejects, counts = stage_items(
+            _numbered_lines(items), outcome_lines, sources=sources, where=storage.join(raw_url, "items.jsonl")
         )
         counts = {"run_id": run_id, **counts}
         out = work / "out"
         out.mkdir()
-        frame_from_rows(rows).to_parquet(out / "records.parquet", index=False)
+        write_records(items, offsets, out / "records.parquet")
         rejects_frame(rejects).to_parquet(out / "rejects.parquet", index=False)
         (out / "counts.json").write_text(
             json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8"
