@@ -133,6 +133,10 @@ class StepFigure:
 
 
 def _conftest() -> Any:
+    # conftest imports its helpers as pytest would find them: from tests/ and tests/site/.
+    for helpers in (ROOT / "tests" / "site", ROOT / "tests"):
+        if str(helpers) not in sys.path:
+            sys.path.append(str(helpers))
     spec = importlib.util.spec_from_file_location("newsetl_test_conftest", ROOT / "tests" / "conftest.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
