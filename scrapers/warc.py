@@ -12,7 +12,7 @@ import io
 import json
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.client import responses as http_reasons
@@ -94,15 +94,17 @@ class WarcRunWriter:
         self,
         url: str,
         *,
-        method: str,
-        request_headers: Headers,
-        request_body: bytes,
         status: int,
         response_headers: Headers,
         body: bytes,
+        method: str = "GET",
+        request_headers: Sequence[tuple[str, str]] = (),
+        request_body: bytes = b"",
         protocol: str = "HTTP/1.1",
     ) -> str:
-        """Write a response record and its request record; returns the response's WARC-Record-ID."""
+        """Write a response record and its request record; returns the response's WARC-Record-ID.
+
+        The request defaults to a plain GET, as when a recorded site is built from pages."""
         reason = http_reasons.get(status, "Unknown")
         kept = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP | {"content-length"}]
         kept.append(("Content-Length", str(len(body))))

@@ -40,15 +40,7 @@ def warc(tmp_path) -> Path:
             (f"{PRAVDA}/flaky/", 200, [], b"fine"),
             (f"{PRAVDA}/search/?q=a%20b", 200, [], b"query"),
         ]:
-            writer.write_exchange(
-                url,
-                method="GET",
-                request_headers=[],
-                request_body=b"",
-                status=status,
-                response_headers=headers,
-                body=body,
-            )
+            writer.write_exchange(url, status=status, response_headers=headers, body=body)
     return writer.path
 
 

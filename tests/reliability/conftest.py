@@ -230,15 +230,7 @@ def build_hostile_site(out_dir: Path) -> HostileSite:
         out_dir, "hostile", name=warc.name, info={"software": "newsetl tests/reliability"}
     ) as w:
         for url, status, headers, body in responses:
-            w.write_exchange(
-                url,
-                method="GET",
-                request_headers=[],
-                request_body=b"",
-                status=status,
-                response_headers=headers,
-                body=body,
-            )
+            w.write_exchange(url, status=status, response_headers=headers, body=body)
     return HostileSite(warc, headlines)
 
 

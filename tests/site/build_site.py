@@ -376,15 +376,7 @@ def build_site(out_dir: Path) -> Site:
     warc.unlink(missing_ok=True)
     with WarcRunWriter(out_dir, "site", name=warc.name, info={"software": "newsetl tests/site"}) as writer:
         for url, status, headers, body in responses:
-            writer.write_exchange(
-                url,
-                method="GET",
-                request_headers=[],
-                request_body=b"",
-                status=status,
-                response_headers=headers,
-                body=body,
-            )
+            writer.write_exchange(url, status=status, response_headers=headers, body=body)
     site = Site(
         warc,
         tuple(articles),

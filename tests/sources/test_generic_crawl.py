@@ -125,13 +125,7 @@ def _lviv_site(out: Path) -> Path:
             (article_url, other_sources.page_html(spec, story).encode(), "text/html"),
         ):
             writer.write_exchange(
-                url,
-                method="GET",
-                request_headers=[],
-                request_body=b"",
-                status=200,
-                response_headers=[("Content-Type", f"{kind}; charset=utf-8")],
-                body=body,
+                url, status=200, response_headers=[("Content-Type", f"{kind}; charset=utf-8")], body=body
             )
     return out / "lviv.warc.gz"
 
