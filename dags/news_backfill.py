@@ -29,22 +29,17 @@ from newsetl.dag_defaults import (
     DEFAULT_ARGS,
     SHORT_TIMEOUT,
     START_DATE,
-    all_sources,
     articles_asset,
+    date_param,
     source_editions,
+    source_param,
     task_settings,
 )
 
 log = logging.getLogger(__name__)
 
 PARAMS = {
-    "source": Param(
-        "pravda",
-        type="string",
-        enum=all_sources(),
-        title="Source",
-        description="Which source to crawl (seeds/sources.yaml).",
-    ),
+    "source": source_param("Which source to crawl (seeds/sources.yaml)."),
     "editions": Param(
         ["eng"],
         type="array",
@@ -55,19 +50,9 @@ PARAMS = {
         title="Editions",
         description="One or more editions of the source.",
     ),
-    "start": Param(
-        "2026-01-01",
-        type="string",
-        format="date",
-        title="Start date",
-        description="First publication day of the range (inclusive).",
-    ),
-    "end": Param(
-        "2026-01-31",
-        type="string",
-        format="date",
-        title="End date",
-        description="Last publication day of the range (inclusive, not before the start).",
+    "start": date_param("2026-01-01", "Start date", "First publication day of the range (inclusive)."),
+    "end": date_param(
+        "2026-01-31", "End date", "Last publication day of the range (inclusive, not before the start)."
     ),
     "refetch_known": Param(
         False,

@@ -19,40 +19,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
 from newsetl.dag_defaults import (
     DEFAULT_ARGS,
     SHORT_TIMEOUT,
     START_DATE,
-    all_sources,
     articles_asset,
+    date_param,
+    source_param,
     task_settings,
 )
 
 log = logging.getLogger(__name__)
 
 PARAMS = {
-    "source": Param(
-        "pravda",
-        type="string",
-        enum=all_sources(),
-        title="Source",
-        description="Whose stored pages to re-parse (seeds/sources.yaml).",
+    "source": source_param("Whose stored pages to re-parse (seeds/sources.yaml)."),
+    "start": date_param(
+        "2026-01-01", "First capture date", "Re-parse pages fetched on or after this day (UTC)."
     ),
-    "start": Param(
-        "2026-01-01",
-        type="string",
-        format="date",
-        title="First capture date",
-        description="Re-parse pages fetched on or after this day (UTC).",
-    ),
-    "end": Param(
+    "end": date_param(
         "2026-12-31",
-        type="string",
-        format="date",
-        title="Last capture date",
-        description="Re-parse pages fetched on or before this day (UTC; not before the first).",
+        "Last capture date",
+        "Re-parse pages fetched on or before this day (UTC; not before the first).",
     ),
 }
 

@@ -72,6 +72,20 @@ def source_editions() -> list[str]:
     return sorted({edition for source in load_sources().values() for edition in source.editions})
 
 
+def source_param(description: str) -> Any:
+    """The trigger forms' source choice: a key of seeds/sources.yaml."""
+    from airflow.sdk import Param
+
+    return Param("pravda", type="string", enum=all_sources(), title="Source", description=description)
+
+
+def date_param(default: str, title: str, description: str) -> Any:
+    """A trigger form's date field (YYYY-MM-DD, checked by the form before the run starts)."""
+    from airflow.sdk import Param
+
+    return Param(default, type="string", format="date", title=title, description=description)
+
+
 def task_settings() -> Any:
     """The settings a task runs with: ``NEWSETL_*`` variables, and, when ``NEWSETL_WAREHOUSE_CONN_ID`` names
     an Airflow connection, the warehouse from that connection (so its password lives in Airflow's
