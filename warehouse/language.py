@@ -20,16 +20,23 @@ from warehouse.models import Article
 _articles = cast(Table, Article.__table__)  # the Core table, for set-based statements
 
 
+CHUNK = 2000
+"""Articles read and classified at a time: a first load of a large run need not hold every text at once."""
+
+
 def detect_languages(conn: Connection, article_ids: Sequence[int]) -> int:
     """Set ``detected_language`` of ``article_ids``; returns how many rows changed."""
-    if not article_ids:
-        return 0
+    ordered = sorted(set(article_ids))
+    return sum(_detect_chunk(conn, ordered[i : i + CHUNK]) for i in range(0, len(ordered), CHUNK))
+
+
+def _detect_chunk(conn: Connection, article_ids: list[int]) -> int:
     a = _articles.c
     rows = conn.execute(
         select(a.article_id, a.language, a.headline, a.body_text, a.detected_language).where(
             a.article_id.in_(bindparam("ids", expanding=True))
         ),
-        {"ids": sorted(set(article_ids))},
+        {"ids": article_ids},
     ).all()
     updates = []
     for row in rows:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -263,7 +263,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _batch_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _batch_rows(frame: pd.DataFrame, first_row: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     columns: dict[str, list[Any]] = {c: [_clean(v) for v in frame[c].tolist()] for c in FRAME_COLUMNS}
     for c in TIMESTAMP_COLUMNS:
         columns[c] = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in frame[c]]
@@ -274,7 +274,7 @@ def _batch_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[st
         collected = row["collected_on"]
         rows.append(
             {
-                "row_no": i,
+                "row_no": first_row + i,
                 **{c: row[c] for c in batch.c.keys() if c in row and c != "collected_on"},
                 "collected_on": date.fromisoformat(collected) if isinstance(collected, str) else collected,
                 "word_count": None if row["word_count"] is None else int(row["word_count"]),
@@ -290,7 +290,7 @@ def _batch_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[st
             names = []
             rows[-1]["tags"] = None  # quarantined as missing tags rather than loaded with wrong ones
         for position, name in enumerate(dict.fromkeys(str(n) for n in names)):
-            tags.append({"row_no": i, "position": position, "tag": name})
+            tags.append({"row_no": first_row + i, "position": position, "tag": name})
     return rows, tags
 
 
@@ -302,6 +302,25 @@ def _payload(frame: pd.DataFrame, row_no: int) -> str:
         for k, v in row.items()
     }
     return json.dumps(plain, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _payloads(chunks: Callable[[], Iterator[pd.DataFrame]], row_nos: list[int]) -> list[dict[str, Any]]:
+    """``{"r": row_no, "p": payload}`` for each of ``row_nos`` (sorted), reading the chunks again only
+    when there are any."""
+    if not row_nos:
+        return []
+    wanted = iter(row_nos)
+    row_no = next(wanted, None)
+    out = []
+    first_row = 0
+    for chunk in chunks():
+        while row_no is not None and row_no < first_row + len(chunk):
+            out.append({"r": row_no, "p": _payload(chunk, row_no - first_row)})
+            row_no = next(wanted, None)
+        first_row += len(chunk)
+        if row_no is None:
+            break
+    return out
 
 
 def _missing(value: Any) -> bool:
@@ -383,8 +402,27 @@ def load_frame(
     Returns the crawl_runs counts (``discovered`` = the sum of the other six).
     """
     check_frame(frame)
+    return load_frames(
+        engine, lambda: iter((frame,)), run, rejects=rejects, skipped=skipped, failed=failed, sources=sources
+    )
+
+
+def load_frames(
+    engine: Engine,
+    chunks: Callable[[], Iterator[pd.DataFrame]],
+    run: RunInfo,
+    *,
+    rejects: pd.DataFrame | None = None,
+    skipped: int = 0,
+    failed: int = 0,
+    sources: Mapping[str, Source] | None = None,
+) -> LoadResult:
+    """:func:`load_frame` over a run given as consecutive chunks of its frame, so that only one chunk is in
+    memory at a time; ``chunks()`` must give the same chunks each time it is called (it is read again
+    only when rows are quarantined, for their payloads). Still one transaction: the staging tables are
+    filled chunk by chunk, then the set-based statements run once over the whole run.
+    """
     sources = load_sources() if sources is None else sources
-    rows, tags = _batch_rows(frame)
     reject_rows = [
         {"row_no": i, **{k: _clean(v) for k, v in r.items()}}
         for i, r in enumerate((rejects if rejects is not None else pd.DataFrame()).to_dict(orient="records"))
@@ -394,8 +432,14 @@ def load_frame(
         for table in STAGING_TABLES:
             table.create(conn)
         try:
-            _bulk_insert(conn, batch, rows)
-            _bulk_insert(conn, batch_tags, tags)
+            first_row = 0
+            for chunk in chunks():
+                check_frame(chunk)
+                rows, tags = _batch_rows(chunk, first_row)
+                _bulk_insert(conn, batch, rows)
+                _bulk_insert(conn, batch_tags, tags)
+                first_row += len(chunk)
+                del rows, tags
             _bulk_insert(conn, batch_rejects, reject_rows)
             if conn.dialect.name == "postgresql":
                 # Temporary tables get no statistics on their own; without them the planner guesses.
@@ -408,7 +452,7 @@ def load_frame(
             rejected = conn.execute(
                 text("SELECT row_no FROM newsetl_load_batch WHERE reject_reason IS NOT NULL ORDER BY row_no")
             ).scalars()
-            payloads = [{"r": int(n), "p": _payload(frame, int(n))} for n in rejected]
+            payloads = _payloads(chunks, sorted(int(n) for n in rejected))
             if payloads:
                 conn.execute(
                     batch.update().where(batch.c.row_no == bindparam("r")).values(payload=bindparam("p")),
@@ -461,27 +505,34 @@ def load_staged(staged_url: str, *, engine_url: str, run: RunInfo) -> LoadResult
 
     A warehouse that was never migrated (the default SQLite file on a first run) is migrated first.
     """
+    import pyarrow.parquet as pq
+
     with tempfile.TemporaryDirectory(prefix="newsetl-load-") as tmp:
         local = Path(tmp)
-        records = pd.read_parquet(
-            storage.download(storage.join(staged_url, "records.parquet"), local / "r.pq")
-        )
+        records = storage.download(storage.join(staged_url, "records.parquet"), local / "r.pq")
         rejects = pd.read_parquet(
             storage.download(storage.join(staged_url, "rejects.parquet"), local / "j.pq")
         )
         counts_path = storage.download(storage.join(staged_url, "counts.json"), local / "counts.json")
         staged_counts = json.loads(counts_path.read_text(encoding="utf-8"))
-    if migrate.current(engine_url) is None:
-        migrate.upgrade(engine_url)
-    engine = make_engine(engine_url)
-    try:
-        return load_frame(
-            engine,
-            records,
-            run,
-            rejects=rejects,
-            skipped=int(staged_counts.get("skipped", 0)),
-            failed=int(staged_counts.get("failed", 0)),
-        )
-    finally:
-        engine.dispose()
+
+        def chunks() -> Iterator[pd.DataFrame]:
+            # One row group at a time (the transform step writes them 2,000 records each).
+            parquet = pq.ParquetFile(records)
+            for group in range(parquet.num_row_groups):
+                yield parquet.read_row_group(group).to_pandas()
+
+        if migrate.current(engine_url) is None:
+            migrate.upgrade(engine_url)
+        engine = make_engine(engine_url)
+        try:
+            return load_frames(
+                engine,
+                chunks,
+                run,
+                rejects=rejects,
+                skipped=int(staged_counts.get("skipped", 0)),
+                failed=int(staged_counts.get("failed", 0)),
+            )
+        finally:
+            engine.dispose()

@@ -113,29 +113,35 @@ def assign_stories(conn: Connection, article_ids: Sequence[int]) -> int:
     return len(updates)
 
 
+_SIGNATURE_CHUNK = 2000
+"""Texts read and signed at a time: a first load of a large run need not hold every text at once."""
+
+
 def _compute_signatures(conn: Connection, article_ids: Sequence[int]) -> dict[int, MinHash | None]:
     """Signatures of these articles' current text, computed and stored (NULL for a text without words)."""
-    if not article_ids:
-        return {}
     a = _articles.c
-    rows = conn.execute(
-        select(a.article_id, a.headline, a.body_text).where(
-            a.article_id.in_(bindparam("ids", expanding=True))
-        ),
-        {"ids": sorted(set(article_ids))},
-    ).all()
-    # One batched computation for all of them: a MinHash per article was most of a first load's time.
-    out = dict(
-        zip(
-            [r.article_id for r in rows],
-            signatures([cluster_text(r.headline, r.body_text) for r in rows]),
-            strict=True,
+    ordered = sorted(set(article_ids))
+    out: dict[int, MinHash | None] = {}
+    for start in range(0, len(ordered), _SIGNATURE_CHUNK):
+        rows = conn.execute(
+            select(a.article_id, a.headline, a.body_text).where(
+                a.article_id.in_(bindparam("ids", expanding=True))
+            ),
+            {"ids": ordered[start : start + _SIGNATURE_CHUNK]},
+        ).all()
+        # One batched computation per chunk: a MinHash per article was most of a first load's time.
+        chunk = dict(
+            zip(
+                [r.article_id for r in rows],
+                signatures([cluster_text(r.headline, r.body_text) for r in rows]),
+                strict=True,
+            )
         )
-    )
-    conn.execute(
-        update(_articles).where(a.article_id == bindparam("id")).values(story_signature=bindparam("sig")),
-        [{"id": i, "sig": None if m is None else signature_bytes(m)} for i, m in out.items()],
-    )
+        conn.execute(
+            update(_articles).where(a.article_id == bindparam("id")).values(story_signature=bindparam("sig")),
+            [{"id": i, "sig": None if m is None else signature_bytes(m)} for i, m in chunk.items()],
+        )
+        out.update(chunk)
     return out
 
 
