@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +39,9 @@ def write_raw(raw: Path, articles: int) -> None:
         with (raw / "outcomes.jsonl").open("w", encoding="utf-8") as outcomes:
             for start in range(0, articles, WRITE_CHUNK):
                 for record in synthetic(min(WRITE_CHUNK, articles - start), start=start):
+                    # The synthetic dates run years ahead; each page is fetched an hour after it was
+                    # published, so that validation keeps every one.
+                    record = replace(record, fetched_at=record.published_at + timedelta(hours=1))
                     items.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
                     outcome = {"url": record.url, "outcome": "parsed", "reason": None, "http_status": 200}
                     outcomes.write(json.dumps(outcome) + "\n")
