@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,3 +226,30 @@ def test_a_run_without_records_still_records_its_counts(
         "failed": 0,
     }
     assert rows(engine, "SELECT run_id, status, loaded_pct FROM v_crawl_health") == [("quiet", "loaded", 0)]
+
+
+def test_a_run_given_in_chunks_loads_as_one_frame_and_quarantines_across_chunks(engine: Engine) -> None:
+    from warehouse.load import load_frames
+
+    # Chunks of two: a rejected row in the last chunk keeps its own payload, and two records of one URL
+    # in different chunks are still one batch (the earlier fetch is quarantined as a duplicate).
+    good = [make_record(i) for i in range(4)]
+    too_long = replace(make_record(5), headline="x" * 1001)
+    earlier = replace(good[0], fetched_at=datetime(2024, 11, 24, tzinfo=UTC), headline="earlier fetch")
+    frame = records_to_frame([*good, earlier, too_long])
+    calls: list[int] = []
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        calls.append(1)
+        return (frame.iloc[i : i + 2].reset_index(drop=True) for i in range(0, len(frame), 2))
+
+    counts = load_frames(engine, chunks, run("r1"), sources=SOURCES).counts
+    assert (counts["inserted"], counts["quarantined"], counts["discovered"]) == (4, 2, 6)
+    assert len(calls) == 2  # read again for the quarantined rows' payloads
+    assert sorted(rows(engine, "SELECT url, headline FROM articles")) == sorted(
+        (r.url, r.headline) for r in good
+    )
+    payloads = {
+        url: json.loads(p)["headline"] for url, p in rows(engine, "SELECT url, payload FROM quarantine")
+    }
+    assert payloads == {too_long.url: "x" * 1001, good[0].url: "earlier fetch"}
