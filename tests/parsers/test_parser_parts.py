@@ -113,8 +113,28 @@ def test_designs_are_dated_and_the_valid_one_wins_when_markup_fits_several() -> 
     assert choose_design(page, datetime(2025, 3, 1, tzinfo=UTC)).NAME == "pravda.news@2025"
 
 
-def test_an_unknown_layout_on_an_article_url_is_reported_as_such() -> None:
-    html = "<html><head><title>Something</title></head><body><main><p>text</p></main></body></html>"
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        pytest.param(
+            "<html><head><title>Something</title></head><body><main><p>text</p></main></body></html>",
+            "unknown_layout",
+            id="an unknown layout on an article URL",
+        ),
+        pytest.param(
+            '<article class="post_news"><h1 class="post_news_title">Title</h1>'
+            '<div class="post_news_text"></div>',
+            "no_body",
+            id="the markup but no text",
+        ),
+        pytest.param(
+            '<article class="post_news"><div class="post_news_text"><p>Text.</p></div></article>',
+            "no_headline",
+            id="no headline",
+        ),
+    ],
+)
+def test_a_page_that_is_not_a_storable_article_says_why(html: str, reason: str) -> None:
     with pytest.raises(NotAnArticle) as caught:
         parse_page(
             html,
@@ -122,33 +142,7 @@ def test_an_unknown_layout_on_an_article_url_is_reported_as_such() -> None:
             source=PRAVDA,
             fetched_at=datetime(2025, 1, 2, tzinfo=UTC),
         )
-    assert caught.value.reason == "unknown_layout"
-
-
-def test_a_page_with_the_markup_but_no_text_is_not_stored() -> None:
-    html = (
-        '<article class="post_news"><h1 class="post_news_title">Title</h1><div class="post_news_text"></div>'
-    )
-    with pytest.raises(NotAnArticle) as caught:
-        parse_page(
-            html,
-            "https://www.pravda.com.ua/eng/news/2025/1/1/8000001/",
-            source=PRAVDA,
-            fetched_at=datetime(2025, 1, 2, tzinfo=UTC),
-        )
-    assert caught.value.reason == "no_body"
-
-
-def test_a_page_without_a_headline_is_not_stored() -> None:
-    html = '<article class="post_news"><div class="post_news_text"><p>Text.</p></div></article>'
-    with pytest.raises(NotAnArticle) as caught:
-        parse_page(
-            html,
-            "https://www.pravda.com.ua/eng/news/2025/1/1/8000001/",
-            source=PRAVDA,
-            fetched_at=datetime(2025, 1, 2, tzinfo=UTC),
-        )
-    assert caught.value.reason == "no_headline"
+    assert caught.value.reason == reason
 
 
 def test_registry_errors_name_what_is_wrong() -> None:
