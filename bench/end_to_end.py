@@ -50,17 +50,21 @@ def run_step(step: str, spec: dict[str, Any]) -> dict[str, Any]:
     """Run ``step`` in this process (the child); return its result, seconds and peak RSS."""
     from newsetl import pipeline
     from transforms.settings import Settings
+    from transforms.sources import load_sources
 
     settings = Settings.from_env()
+    sources = load_sources(settings.sources_path())
     plan = pipeline.RunPlan.make(SOURCE, spec["run_id"], settings)
     started = time.perf_counter()
     if step == "crawl":
         since, until = (date.fromisoformat(d) for d in spec["range"])
-        result: Any = pipeline.crawl(plan, settings, since=since, until=until, log=lambda _line: None)
+        result: Any = pipeline.crawl(
+            plan, settings, sources[SOURCE], since=since, until=until, log=lambda _line: None
+        )
     elif step == "transform":
-        result = pipeline.transform(plan)
+        result = pipeline.transform(plan, sources)
     elif step == "load":
-        result = pipeline.load(plan, settings, dag_run_id=None, started_at=datetime.now(UTC))
+        result = pipeline.load(plan, settings, sources, dag_run_id=None, started_at=datetime.now(UTC))
     else:
         raise ValueError(f"step {step!r}: expected crawl, transform or load")
     seconds = time.perf_counter() - started

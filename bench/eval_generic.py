@@ -31,10 +31,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from transforms.shingles import shingles
+
 PROJECT = Path(__file__).resolve().parent.parent
 FUNDUS = PROJECT.parent / "shared" / "fixtures" / "fundus"
-SHINGLE = 4
-_WORD = re.compile(r"\w+")
 _PAGE_NAME = re.compile(r"^(?P<publisher>.+)_(?P<day>\d{4}_\d\d_\d\d)\.html\.gz$")
 
 
@@ -121,13 +121,6 @@ def expected_body(expected: dict) -> str:
     for section in body.get("sections") or []:
         parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
     return "\n".join(parts)
-
-
-def shingles(text: str) -> set[tuple[str, ...]]:
-    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-    if not words:
-        return set()
-    return {tuple(words[i : i + SHINGLE]) for i in range(max(len(words) - SHINGLE + 1, 1))}
 
 
 def _loose(text: str) -> str:

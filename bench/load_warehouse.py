@@ -5,9 +5,9 @@
 Without --postgres-url a throwaway PostgreSQL cluster is started from the installed binaries (as the
 tests do). The articles go in as consecutive crawl runs of ``--batch`` articles each (as a daily crawl
 would bring them). Prints articles/s for: the first load (all inserts), the reload of the same runs (all
-unchanged), and later runs in which 10% of the articles changed and the rest are unchanged. Building the
-frames from records is timed apart, as it belongs to the transform step. The table is appended to
-docs/benchmarks.md (``--no-append`` to print only).
+unchanged), and later runs in which 10% of the articles changed and the rest are unchanged. Staging the
+records (normalising them into the staged table) is timed apart, as it belongs to the transform step.
+The table is appended to docs/benchmarks.md (``--no-append`` to print only).
 """
 
 from __future__ import annotations
@@ -31,13 +31,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 import report  # noqa: E402
 
 from transforms.blocks import Heading, ListBlock, Paragraph  # noqa: E402
-from transforms.frame import records_to_frame  # noqa: E402
+from transforms.normalise import stage_records  # noqa: E402
 from transforms.record import ArticleRecord  # noqa: E402
-from transforms.seed import SeedDocument, render  # noqa: E402
-from transforms.sources import load_sources  # noqa: E402
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources  # noqa: E402
 from warehouse import migrate  # noqa: E402
 from warehouse.engine import make_engine  # noqa: E402
-from warehouse.load import RunInfo, load_frame  # noqa: E402
+from warehouse.load import RunInfo, load_tables  # noqa: E402
 
 WORDS = (
     "defence ukraine missile drone kyiv forces attack minister president government region city military "
@@ -77,7 +76,6 @@ def synthetic(count: int, seed: int = 7, start: int = 0) -> list[ArticleRecord]:
                 tags=tuple(rng.sample(WORDS, 3)),
                 section="news",
                 blocks=blocks,
-                seed_text=render(SeedDocument(collected, headline, "Pravda Ukraine", blocks, url)),
                 collected_on=collected,
                 fetched_at=fetched,
                 http_status=200,
@@ -97,8 +95,8 @@ def timed(action: Callable[[], object]) -> float:
 def bench_engine(
     name: str, url: str, total: int, batch: int
 ) -> tuple[list[tuple[str, str, int, float]], float]:
-    """Load ``total`` articles in runs of ``batch`` three times over; returns timings and frame seconds."""
-    sources = load_sources()
+    """Load ``total`` articles in runs of ``batch`` three times over; returns timings and staging seconds."""
+    sources = load_sources(DEFAULT_SOURCES_FILE)
     migrate.upgrade(url)
     engine = make_engine(url)
     later = datetime(2024, 11, 26, 8, tzinfo=UTC)
@@ -109,7 +107,7 @@ def bench_engine(
         ("reload, 10% changed", latest, 10),
     )
     results = []
-    frame_seconds = 0.0
+    staging_seconds = 0.0
     try:
         for label, fetched, changed_every in passes:
             seconds = 0.0
@@ -121,14 +119,16 @@ def bench_engine(
                     for i, r in enumerate(synthetic(min(batch, total - start), start=start))
                 ]
                 started = time.perf_counter()
-                frame = records_to_frame(records)
-                frame_seconds += time.perf_counter() - started
+                table = stage_records(records, sources)
+                staging_seconds += time.perf_counter() - started
                 run = RunInfo(f"bench-{fetched:%d}-{number}", "pravda", None, fetched)
-                seconds += timed(lambda f=frame, r=run: load_frame(engine, f, r, sources=sources))
+                seconds += timed(
+                    lambda t=table, r=run: load_tables(engine, lambda: iter((t,)), r, sources=sources)
+                )
             results.append((name, label, total, seconds))
     finally:
         engine.dispose()
-    return results, frame_seconds
+    return results, staging_seconds
 
 
 def _conftest():  # type: ignore[no-untyped-def]
@@ -156,15 +156,15 @@ def main() -> int:
     args = parser.parse_args()
 
     results = []
-    frame_seconds = 0.0
+    staging_seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
         timings, seconds = bench_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite", args.articles, args.batch)
         results += timings
-        frame_seconds += seconds
+        staging_seconds += seconds
         if args.postgres_url:
             timings, seconds = bench_engine("postgresql", args.postgres_url, args.articles, args.batch)
             results += timings
-            frame_seconds += seconds
+            staging_seconds += seconds
         elif not args.sqlite_only:
             conftest = _conftest()
             bin_dir = conftest.find_bin_dir()
@@ -175,7 +175,7 @@ def main() -> int:
                 url = conftest.create_database(server, "bench")
                 timings, seconds = bench_engine("postgresql", url, args.articles, args.batch)
                 results += timings
-                frame_seconds += seconds
+                staging_seconds += seconds
 
     first = {engine: seconds for engine, label, _, seconds in results if label.startswith("first")}
     rows = [
@@ -192,17 +192,17 @@ def main() -> int:
     table = report.markdown_table(
         ("engine", "pass", "articles", "seconds", "articles/s", "speed vs first load"), rows
     )
-    frames = len(results) * args.articles
+    staged = len(results) * args.articles
     notes = (
         f"{args.articles:,} synthetic articles (about 280 words each, three editions) loaded as runs of"
-        f" {args.batch:,}; each pass is a new set of runs. records_to_frame (the transform step's part,"
-        f" not timed above) ran at {frames / frame_seconds:,.0f} articles/s."
+        f" {args.batch:,}; each pass is a new set of runs. stage_records (the transform step's part,"
+        f" not timed above) ran at {staged / staging_seconds:,.0f} articles/s."
     )
     report.publish(
         "Warehouse load, upserts in batches",
         ".venv/bin/python bench/load_warehouse.py",
         table,
-        packages=("sqlalchemy", "psycopg", "pandas"),
+        packages=("sqlalchemy", "psycopg", "pyarrow"),
         notes=notes,
         doc=None if args.no_append else report.DOCS,
     )

@@ -35,11 +35,12 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import report  # noqa: E402
-from eval_generic import expected_body, shingles  # noqa: E402
+from eval_generic import expected_body  # noqa: E402
 
 from scrapers.parsers import parse_page  # noqa: E402
 from transforms.errors import NotAnArticle  # noqa: E402
-from transforms.sources import Source, load_sources  # noqa: E402
+from transforms.shingles import shingles  # noqa: E402
+from transforms.sources import DEFAULT_SOURCES_FILE, Source, load_sources  # noqa: E402
 
 PAGES = ROOT / "tests" / "fixtures" / "pravda" / "pages"
 GOLDEN = ROOT / "tests" / "fixtures" / "pravda" / "expected"
@@ -73,7 +74,7 @@ class Page:
 
 
 def load_pages() -> list[Page]:
-    sources = {**load_sources(), **load_sources(EXTRA_SOURCES)}
+    sources = {**load_sources(DEFAULT_SOURCES_FILE), **load_sources(EXTRA_SOURCES)}
     manifest = json.loads((PAGES / "manifest.json").read_text(encoding="utf-8"))
     pages = []
     for name, entry in manifest.items():

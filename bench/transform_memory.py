@@ -48,10 +48,12 @@ def write_raw(raw: Path, articles: int) -> None:
 
 
 def stage_in_this_process(raw: str, staged: str) -> None:
+    from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
     from transforms.stage import stage_run
 
+    sources = load_sources(DEFAULT_SOURCES_FILE)
     started = time.perf_counter()
-    result = stage_run(raw, staged, run_id="bench")
+    result = stage_run(raw, staged, run_id="bench", sources=sources)
     seconds = time.perf_counter() - started
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "rss_kb": rss_kb, "records": result.counts["records"]}))

@@ -17,7 +17,6 @@ Re-running it is safe: the same pages give the same content, which the loader re
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
 
@@ -25,16 +24,18 @@ from newsetl.dag_defaults import (
     DEFAULT_ARGS,
     SHORT_TIMEOUT,
     START_DATE,
-    articles_asset,
     date_param,
+    parse_time_sources,
     source_param,
-    task_settings,
 )
+from newsetl.dag_tasks import stage_load_check
 
 log = logging.getLogger(__name__)
 
+_, SOURCES = parse_time_sources()
+
 PARAMS = {
-    "source": source_param("Whose stored pages to re-parse (seeds/sources.yaml)."),
+    "source": source_param(SOURCES, "Whose stored pages to re-parse (seeds/sources.yaml)."),
     "start": date_param(
         "2026-01-01", "First capture date", "Re-parse pages fetched on or after this day (UTC)."
     ),
@@ -46,67 +47,29 @@ PARAMS = {
 }
 
 
-def _plan() -> Any:
-    from newsetl.pipeline import RunPlan
-
-    context = get_current_context()
-    return RunPlan.make(context["params"]["source"], context["dag_run"].run_id, task_settings())
-
-
 @task(
     execution_timeout=SHORT_TIMEOUT * 6,
     doc_md="Parses the stored WARC pages of the range again into a new raw folder; fetches nothing.",
 )
-def reparse() -> str:
+def reparse() -> dict[str, str]:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from newsetl.pipeline import parse_day
+    from newsetl.dag_defaults import task_settings
+    from newsetl.pipeline import RunPlan, parse_day
     from newsetl.pipeline import reparse as reparse_step
+    from transforms.sources import load_sources
 
-    params = get_current_context()["params"]
+    context = get_current_context()
+    params = context["params"]
     since, until = parse_day(params["start"], "start"), parse_day(params["end"], "end")
     if until < since:  # a wrong form stays wrong: fail at once instead of retrying
         raise AirflowFailException(f"end {until.isoformat()} is before start {since.isoformat()}")
-    plan = _plan()
-    figures = reparse_step(plan, task_settings(), since=since, until=until, log=log.info)
+    settings = task_settings()
+    source = load_sources(settings.sources_path())[params["source"]]
+    plan = RunPlan.make(source.key, context["dag_run"].run_id, settings)
+    figures = reparse_step(plan, settings, source, since=since, until=until, log=log.info)
     log.info("re-parse figures: %s", figures)
-    return plan.raw_url
-
-
-@task(execution_timeout=SHORT_TIMEOUT, doc_md="Validates and normalises the re-parsed items.")
-def transform(raw_url: str) -> str:
-    from newsetl.pipeline import transform as transform_step
-
-    plan = _plan()
-    log.info("transform figures for %s: %s", raw_url, transform_step(plan))
-    return plan.staged_url
-
-
-@task(
-    execution_timeout=SHORT_TIMEOUT,
-    outlets=[articles_asset()],
-    doc_md="Loads the re-parsed records: changed articles get a new version, the rest count as unchanged.",
-)
-def load(staged_url: str) -> dict[str, int]:
-    from newsetl.pipeline import load as load_step
-
-    dag_run = get_current_context()["dag_run"]
-    counts = load_step(
-        _plan(),
-        task_settings(),
-        dag_run_id=dag_run.run_id,
-        started_at=dag_run.start_date or dag_run.run_after,
-    )
-    log.info("load counts for %s: %s", staged_url, counts)
-    return counts
-
-
-@task(execution_timeout=SHORT_TIMEOUT, doc_md="Data-quality checks on the re-parse run.")
-def check(counts: dict[str, int]) -> None:
-    from newsetl.pipeline import check as check_step
-
-    check_step(_plan(), task_settings())
-    log.info("quality checks passed; counts %s", counts)
+    return plan.to_dict()
 
 
 @dag(
@@ -121,7 +84,7 @@ def check(counts: dict[str, int]) -> None:
     doc_md=__doc__,
 )
 def news_reparse() -> None:
-    check(load(transform(reparse())))
+    stage_load_check(reparse())
 
 
 news_reparse()

@@ -52,8 +52,16 @@ def _describe_from_help(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from transforms.settings import Settings
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        # The one read of the environment: every command takes its settings from here.
+        args.settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

@@ -1,12 +1,19 @@
 """Defaults shared by the DAG files in dags/ (kept in the package so every Airflow process can import it).
 
-Kept tiny and free of heavy imports: the DAG processor imports it every time it parses a DAG file.
+Kept tiny and free of heavy imports: the DAG processor imports it every time it parses a DAG file. A DAG
+file reads its settings and the sources file once (:func:`parse_time_sources`) and hands them to the helpers
+here; a task builds its settings once (:func:`task_settings`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transforms.settings import Settings
+    from transforms.sources import Source
 
 OWNER = "newsetl"
 
@@ -38,70 +45,76 @@ def articles_asset() -> Any:
     return Asset(name=ARTICLES_ASSET_NAME, uri=ARTICLES_ASSET_URI, group="newsetl")
 
 
-def enabled_sources() -> list[str]:
-    """Keys of the sources news_ingest crawls.
-
-    The enabled ones in seeds/sources.yaml (a small local file: fine to read at parse time), or those listed
-    in NEWSETL_INGEST_SOURCES (comma-separated), e.g. only the source a replay mirror holds.
-    """
-    import os
-
+def parse_time_sources() -> tuple[Settings, dict[str, Source]]:
+    """The settings and the sources file, read once when a DAG file is parsed."""
+    from transforms.settings import Settings
     from transforms.sources import load_sources
 
-    sources = load_sources()
-    chosen = [key.strip() for key in os.environ.get("NEWSETL_INGEST_SOURCES", "").split(",") if key.strip()]
-    unknown = sorted(set(chosen) - set(sources))
+    settings = Settings.from_env()
+    return settings, load_sources(settings.sources_path())
+
+
+def enabled_sources(sources: Mapping[str, Source], settings: Settings) -> list[str]:
+    """Keys of the sources news_ingest crawls: those listed in ``NEWSETL_INGEST_SOURCES`` (e.g. only the
+    source a replay mirror holds), else the enabled ones of the sources file."""
+    unknown = sorted(set(settings.ingest_sources) - set(sources))
     if unknown:
         raise ValueError(
             f"NEWSETL_INGEST_SOURCES names unknown source(s) {', '.join(unknown)}; "
-            f"seeds/sources.yaml has {', '.join(sorted(sources))}"
+            f"the sources file has {', '.join(sorted(sources))}"
         )
-    return chosen or [key for key, source in sources.items() if source.enabled]
+    return list(settings.ingest_sources) or [key for key, source in sources.items() if source.enabled]
 
 
-def all_sources() -> list[str]:
-    from transforms.sources import load_sources
-
-    return sorted(load_sources())
-
-
-def source_editions() -> list[str]:
-    """Every edition key of every source, for the trigger forms' choice lists."""
-    from transforms.sources import load_sources
-
-    return sorted({edition for source in load_sources().values() for edition in source.editions})
-
-
-def source_param(description: str) -> Any:
-    """The trigger forms' source choice: a key of seeds/sources.yaml."""
+def source_param(sources: Mapping[str, Source], description: str) -> Any:
+    """The trigger forms' source choice: a key of the sources file."""
     from airflow.sdk import Param
 
-    return Param("pravda", type="string", enum=all_sources(), title="Source", description=description)
+    return Param("pravda", type="string", enum=sorted(sources), title="Source", description=description)
 
 
-def date_param(default: str, title: str, description: str) -> Any:
-    """A trigger form's date field (YYYY-MM-DD, checked by the form before the run starts)."""
+def editions_param(sources: Mapping[str, Source]) -> Any:
+    """The backfill form's editions: one or more of every edition key of every source."""
     from airflow.sdk import Param
 
+    editions = sorted({edition for source in sources.values() for edition in source.editions})
+    return Param(
+        ["eng"],
+        type="array",
+        items={"type": "string", "enum": editions},
+        minItems=1,
+        uniqueItems=True,
+        examples=editions,
+        title="Editions",
+        description="One or more editions of the source.",
+    )
+
+
+def date_param(default: str | None, title: str, description: str) -> Any:
+    """A trigger form's date field (YYYY-MM-DD, checked by the form before the run starts); ``None`` as
+    the default makes it optional."""
+    from airflow.sdk import Param
+
+    if default is None:
+        return Param(None, type=["null", "string"], format="date", title=title, description=description)
     return Param(default, type="string", format="date", title=title, description=description)
 
 
-def task_settings() -> Any:
+def task_settings() -> Settings:
     """The settings a task runs with: ``NEWSETL_*`` variables, and, when ``NEWSETL_WAREHOUSE_CONN_ID`` names
     an Airflow connection, the warehouse from that connection (so its password lives in Airflow's
     connection store rather than in an environment variable)."""
-    import os
     from dataclasses import replace
 
     from transforms.settings import Settings
 
     settings = Settings.from_env()
-    conn_id = os.environ.get("NEWSETL_WAREHOUSE_CONN_ID", "").strip()
-    if not conn_id:
+    if not settings.warehouse_conn_id:
         return settings
     from airflow.sdk import Connection
 
-    return replace(settings, warehouse_url=connection_sqlalchemy_url(Connection.get(conn_id)))
+    url = connection_sqlalchemy_url(Connection.get(settings.warehouse_conn_id))
+    return replace(settings, warehouse_url=url)
 
 
 def connection_sqlalchemy_url(conn: Any) -> str:

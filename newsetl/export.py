@@ -2,25 +2,27 @@
 
 Under ``{data root}/export/``:
 
-- ``seed/{YYYY-MM-DD}/NNN_{hash}.txt`` — one seed-format document per article published that UTC day (the
-  warehouse's ``export_seeds`` naming). Only the days of recently loaded articles are rewritten, each day
-  folder completely, so the export converges on the warehouse whatever order runs come in.
+- ``seed/{YYYY-MM-DD}/NNN_{hash}.txt`` — one seed-format document per article of that day (its UTC
+  publication day, or its collected day when it has none), the warehouse's ``export_seeds`` naming. Each
+  day of the partition is rewritten whole, so the export converges on the warehouse whatever order runs
+  come in.
 - ``snapshot/articles.parquet`` — the ``v_latest_articles`` view as one Parquet file (one row per article,
   timestamps in UTC).
+
+A partition is a set of crawl runs (the days their articles are on: ``warehouse.export.touched_days``) or
+a range of days. The queries live in ``warehouse/export.py``; this module writes the files.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from transforms import storage
 from transforms.settings import Settings
-
-# Loads confirm or change articles; the days of those seen this recently are the ones worth rewriting.
-RECENT = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -31,60 +33,57 @@ class ExportResult:
     snapshot_rows: int = 0
 
 
-def recent_days(engine_url: str, *, seen_since: datetime) -> list[date]:
-    """Publication days (UTC; the collected day when unknown) of articles seen since ``seen_since``."""
-    from sqlalchemy import select
-
+def export_runs(settings: Settings, run_ids: Iterable[str]) -> ExportResult:
+    """Export the days of the articles the crawl runs ``run_ids`` stored or confirmed."""
     from warehouse.engine import make_engine
-    from warehouse.models import Article
+    from warehouse.export import touched_days
 
-    engine = make_engine(engine_url)
+    engine = make_engine(settings.resolved_warehouse_url())
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(Article.published_at, Article.collected_on).where(Article.last_seen_at >= seen_since)
-            ).all()
+            days = touched_days(conn, run_ids)
     finally:
         engine.dispose()
-    return sorted({(p.astimezone(UTC).date() if p is not None else c) for p, c in rows})
+    return export_for_analysts(settings, days)
 
 
-def export_for_analysts(
-    settings: Settings, *, days: list[date] | None = None, now: datetime | None = None
-) -> ExportResult:
+def export_days(settings: Settings, start: date, end: date) -> ExportResult:
+    """Export every day from ``start`` to ``end`` (inclusive)."""
+    if end < start:
+        raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
+    return export_for_analysts(settings, [start + timedelta(days=n) for n in range((end - start).days + 1)])
+
+
+def export_for_analysts(settings: Settings, days: list[date]) -> ExportResult:
+    """Rewrite the seed folders of ``days`` and the snapshot."""
     import fsspec
-    import pandas as pd
 
-    from newsetl.pipeline import absolute_data_root, warehouse_url
+    from newsetl.pipeline import absolute_data_root
     from warehouse.engine import make_engine
-    from warehouse.seeds import export_seeds
+    from warehouse.export import latest_articles, write_seed_days
 
-    engine_url = warehouse_url(settings)
     export_url = storage.join(absolute_data_root(settings), "export")
-    if days is None:
-        days = recent_days(engine_url, seen_since=(now or datetime.now(UTC)) - RECENT)
     fs, export_path = fsspec.core.url_to_fs(export_url)
-    documents = 0
     with tempfile.TemporaryDirectory(prefix="newsetl-export-") as tmp:
         work = Path(tmp)
-        for day in days:
-            documents += len(export_seeds(engine_url, work / "seed" / day.isoformat(), since=day, until=day))
+        engine = make_engine(settings.resolved_warehouse_url())
+        try:
+            with engine.connect() as conn:
+                counts = write_seed_days(conn, work / "seed", days)
+                snapshot = latest_articles(conn)
+        finally:
+            engine.dispose()
+        for day in counts:
             # A day folder is replaced whole: an article that moved to another day leaves no stale copy.
             day_path = storage.join(export_path, "seed", day.isoformat())
             if fs.exists(day_path):
                 fs.rm(day_path, recursive=True)
-        engine = make_engine(engine_url)
-        try:
-            with engine.connect() as conn:
-                snapshot = pd.read_sql("SELECT * FROM v_latest_articles ORDER BY article_id", conn)
-        finally:
-            engine.dispose()
         (work / "snapshot").mkdir()
         snapshot.to_parquet(work / "snapshot" / "articles.parquet", index=False)
         storage.upload_dir(work, export_url)
     return ExportResult(
         export_url=export_url,
-        days=[day.isoformat() for day in days],
-        documents=documents,
+        days=[day.isoformat() for day in sorted(counts)],
+        documents=sum(counts.values()),
         snapshot_rows=len(snapshot),
     )

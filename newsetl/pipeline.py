@@ -1,22 +1,25 @@
-"""The ingest pipeline's steps as plain functions: crawl -> transform -> load -> check.
+"""The ingest pipeline's steps as plain functions: crawl (or re-parse) -> transform -> load -> check.
 
-The Airflow DAGs (dags/) and ``newsetl ingest`` both call these, so a run by hand and a scheduled run do
-exactly the same work. Each step takes the run's :class:`RunPlan` (where its files live) and returns what the
-next step needs; only URLs and small dicts cross between steps, never payloads. Heavy libraries (Scrapy,
-pandas, SQLAlchemy) are imported inside the functions so that importing this module from a DAG file is cheap.
+The Airflow DAGs (dags/) and the CLI (``newsetl ingest``, ``newsetl reparse``) both call these, so a run by
+hand and a scheduled run do exactly the same work. Each step takes the run's :class:`RunPlan` (its id and
+where its files live: made once, by the first step, and handed on), the settings and the sources registry
+its caller read once, and returns what the next step needs; only URLs and small dicts cross between steps,
+never payloads. Heavy libraries (Scrapy, pyarrow, SQLAlchemy) are imported inside the functions so that
+importing this module from a DAG file is cheap.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from transforms import storage
 from transforms.settings import Settings
+from transforms.sources import Source
 
 LogFn = Callable[[str], None]
 
@@ -43,6 +46,14 @@ class RunPlan:
     raw_url: str
     staged_url: str
 
+    def to_dict(self) -> dict[str, str]:
+        """The plan as the JSON-ready dict that Airflow tasks hand to each other."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> RunPlan:
+        return cls(data["source"], data["run_id"], data["raw_url"], data["staged_url"])
+
     @classmethod
     def make(cls, source: str, run_id: str, settings: Settings) -> RunPlan:
         root = absolute_data_root(settings)
@@ -66,14 +77,10 @@ def absolute_data_root(settings: Settings) -> str:
     return str(Path(settings.data_root.removeprefix("file://")).resolve())
 
 
-def warehouse_url(settings: Settings) -> str:
-    """The warehouse URL (by default the SQLite file under the local data root, as an absolute path)."""
-    return settings.resolved_warehouse_url()
-
-
 def crawl(
     plan: RunPlan,
     settings: Settings,
+    source: Source,
     *,
     editions: Sequence[str] | None = None,
     since: date | None = None,
@@ -91,12 +98,12 @@ def crawl(
     with tempfile.TemporaryDirectory(prefix="newsetl-known-") as tmp:
         known_path: Path | None = None
         if incremental:
-            from warehouse.known import write_known_urls
+            from warehouse.known import write_source_known_urls
 
             known_path = Path(tmp) / "known.tsv"
-            write_known_urls(warehouse_url(settings), plan.source, known_path)
+            write_source_known_urls(settings.resolved_warehouse_url(), plan.source, known_path)
         result = run_crawl(
-            plan.source,
+            source,
             plan.raw_url,
             editions=list(editions) if editions else None,
             since=since,
@@ -112,6 +119,7 @@ def crawl(
 def reparse(
     plan: RunPlan,
     settings: Settings,
+    source: Source,
     *,
     since: date | None = None,
     until: date | None = None,
@@ -119,25 +127,24 @@ def reparse(
 ) -> dict[str, Any]:
     """Re-parse the source's stored WARC pages captured in the range into ``plan.raw_url`` (no fetching)."""
     from scrapers.reparse import reparse_run_folders
-    from transforms.sources import load_sources
 
-    source = load_sources()[plan.source]
     result = reparse_run_folders(
         source, absolute_data_root(settings), plan.raw_url, since=since, until=until, log=log
     )
     return _jsonable(result)
 
 
-def transform(plan: RunPlan) -> dict[str, Any]:
+def transform(plan: RunPlan, sources: Mapping[str, Source]) -> dict[str, Any]:
     """Validate and normalise the raw items into ``plan.staged_url``; returns the stage's figures."""
     from transforms.stage import stage_run
 
-    return _jsonable(stage_run(plan.raw_url, plan.staged_url, run_id=plan.run_id))
+    return _jsonable(stage_run(plan.raw_url, plan.staged_url, run_id=plan.run_id, sources=sources))
 
 
 def load(
     plan: RunPlan,
     settings: Settings,
+    sources: Mapping[str, Source],
     *,
     dag_run_id: str | None,
     started_at: datetime,
@@ -146,7 +153,9 @@ def load(
     from warehouse.load import RunInfo, load_staged
 
     run = RunInfo(run_id=plan.run_id, source=plan.source, dag_run_id=dag_run_id, started_at=started_at)
-    result = load_staged(plan.staged_url, engine_url=warehouse_url(settings), run=run)
+    result = load_staged(
+        plan.staged_url, engine_url=settings.resolved_warehouse_url(), run=run, sources=sources
+    )
     return {str(key): int(value) for key, value in dict(result.counts).items()}
 
 
@@ -154,14 +163,14 @@ def check(plan: RunPlan, settings: Settings) -> None:
     """Run the data-quality checks on the loaded run; raises :class:`QualityCheckFailed` listing failures."""
     from warehouse.checks import run_checks
 
-    failures = run_checks(warehouse_url(settings), plan.run_id)
+    failures = run_checks(settings.resolved_warehouse_url(), plan.run_id)
     if failures:
         raise QualityCheckFailed(plan.run_id, failures)
 
 
 def _jsonable(result: Any) -> dict[str, Any]:
     """A step's result dataclass as a dict of JSON-friendly values (for XCom and the CLI summary)."""
-    from dataclasses import asdict, is_dataclass
+    from dataclasses import is_dataclass
 
     data = asdict(result) if is_dataclass(result) and not isinstance(result, type) else dict(vars(result))
     return {key: _plain(value) for key, value in data.items()}

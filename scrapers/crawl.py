@@ -23,9 +23,9 @@ from typing import Any
 
 import fsspec
 
-from scrapers.outcomes import read_outcomes
+from transforms.outcomes import read_outcomes_file
 from transforms.settings import Settings
-from transforms.sources import load_sources
+from transforms.sources import Source
 from transforms.storage import is_local, join, local_path, upload_dir
 
 RUN_FILES = ("items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log")
@@ -48,28 +48,29 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """``NEWSETL_*`` variables that rebuild ``settings`` in the child process."""
     env: dict[str, str] = {}
     for f in fields(settings):
-        if f.name == "extra":
-            continue
         value = getattr(settings, f.name)
-        env[f"NEWSETL_{f.name.upper()}"] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        if isinstance(value, bool):
+            text = "1" if value else "0"
+        elif isinstance(value, tuple):
+            text = ",".join(value)
+        else:
+            text = str(value)
+        env[f"NEWSETL_{f.name.upper()}"] = text
     return env
 
 
-def spider_for(source_key: str, sources_file: str | None = None) -> tuple[str, list[str]]:
+def spider_for(source: Source) -> tuple[str, list[str]]:
     """The spider and its extra arguments for a source, chosen by the source's ``parser``: a site parser
     with a spider of its own (``scrapers/spiders/pravda.py``) crawls with that spider, every other source
-    with the generic one. Raises ``SourcesFileError``, or ``KeyError`` naming an unknown source."""
-    sources = load_sources(sources_file or None)
-    if source_key not in sources:
-        raise KeyError(f"source {source_key!r} is not in the sources file; known: {', '.join(sources)}")
-    parser = sources[source_key].parser
+    with the generic one."""
+    parser = source.parser
     if parser != "generic" and importlib.util.find_spec(f"scrapers.spiders.{parser}") is not None:
-        return parser, [] if parser == source_key else ["-a", f"source={source_key}"]
-    return "generic", ["-a", f"source={source_key}"]
+        return parser, [] if parser == source.key else ["-a", f"source={source.key}"]
+    return "generic", ["-a", f"source={source.key}"]
 
 
 def crawl_command(
-    source_key: str,
+    source: Source,
     work_dir: Path,
     *,
     editions: Iterable[str] | str | None = None,
@@ -77,9 +78,8 @@ def crawl_command(
     until: date | str | None = None,
     mirror: str | None = None,
     known_path: str | Path | None = None,
-    sources_file: str | None = None,
 ) -> list[str]:
-    spider, extra = spider_for(source_key, sources_file)
+    spider, extra = spider_for(source)
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *extra, "-a", f"run_dir={work_dir}"]
     if editions:
         joined = editions if isinstance(editions, str) else ",".join(editions)
@@ -96,7 +96,7 @@ def crawl_command(
 
 
 def run_crawl(
-    source_key: str,
+    source: Source,
     raw_url: str,
     *,
     editions: Iterable[str] | str | None = None,
@@ -115,14 +115,13 @@ def run_crawl(
         if not local:
             _clear_remote(raw_url)
         command = crawl_command(
-            source_key,
+            source,
             work_dir,
             editions=editions,
             since=since,
             until=until,
             mirror=mirror,
             known_path=known_path,
-            sources_file=settings.sources_file,
         )
         env = {**os.environ, **settings_env(settings), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
         returncode, tail = _run(command, env, work_dir / "crawl.log", log)
@@ -133,7 +132,7 @@ def run_crawl(
             upload_dir(work_dir, raw_url)
         if returncode != 0:
             raise CrawlError(
-                f"scrapy crawl for source {source_key!r} exited with {returncode}; last log lines:\n"
+                f"scrapy crawl for source {source.key!r} exited with {returncode}; last log lines:\n"
                 + "\n".join(tail)
             )
         return _result(raw_url, work_dir)
@@ -186,7 +185,7 @@ def _result(raw_url: str, work_dir: Path) -> CrawlResult:
     counts: dict[str, int] = {}
     outcomes_file = work_dir / "outcomes.jsonl"
     if outcomes_file.exists():
-        for line in read_outcomes(outcomes_file).values():
+        for line in read_outcomes_file(outcomes_file).values():
             counts[line["outcome"]] = counts.get(line["outcome"], 0) + 1
     stats_file = work_dir / "stats.json"
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}

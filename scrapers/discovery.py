@@ -4,15 +4,16 @@ monthly sitemaps that cover a date range. Shared by every spider; nothing here i
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import feedparser
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+
+from transforms.times import parse_timestamp
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # /sitemap/sitemap-2023-05.xml.gz and the like: one sitemap per month of publication.
@@ -30,27 +31,6 @@ class SitemapEntry:
     loc: str
     lastmod: datetime | None
     alternates: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    url: str
-    published: datetime | None
-
-
-def parse_lastmod(text: str | None) -> datetime | None:
-    """A sitemap ``lastmod`` (W3C datetime: a date, or a date-time with or without offset) as an aware
-    UTC-comparable datetime; None when empty or unreadable. A naive value is taken as UTC."""
-    if not text:
-        return None
-    value = text.strip().replace("Z", "+00:00")
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def sitemap_body(body: bytes) -> bytes:
@@ -75,7 +55,8 @@ def read_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
     entries = [
         SitemapEntry(
             loc=item["loc"],
-            lastmod=parse_lastmod(item.get("lastmod")),
+            # W3C datetime: a date, or a date-time with or without offset; a naive value is taken as UTC.
+            lastmod=parse_timestamp(item.get("lastmod"), default_tz=UTC),
             alternates=tuple(item.get("alternate", ())),
         )
         for item in sitemap
@@ -84,20 +65,12 @@ def read_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
     return sitemap.type, entries
 
 
-def read_feed(body: bytes) -> list[FeedEntry]:
-    """The entries of an RSS or Atom feed. Raises ValueError when the body is not a feed."""
+def read_feed(body: bytes) -> list[str]:
+    """The entry links of an RSS or Atom feed. Raises ValueError when the body is not a feed."""
     parsed = feedparser.parse(body)
     if not parsed.entries and (parsed.bozo or not parsed.feed):
         raise ValueError(f"not a feed: {parsed.get('bozo_exception') or 'no entries and no channel'}")
-    out: list[FeedEntry] = []
-    for entry in parsed.entries:
-        link = entry.get("link")
-        if not link:
-            continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
-        out.append(FeedEntry(url=str(link), published=published))
-    return out
+    return [str(entry["link"]) for entry in parsed.entries if entry.get("link")]
 
 
 def sitemap_month(url: str) -> tuple[int, int] | None:

@@ -18,7 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from scrapers.urls import ORIGIN_HEADER, mirror_url, origin
+from scrapers.urls import ORIGIN_HEADER, mirror_url
+from transforms.urls import origin
 
 DEFAULT_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 IMPERSONATE_HANDLER = "scrapy_impersonate.ImpersonateDownloadHandler"

@@ -1,10 +1,7 @@
-"""``outcomes.jsonl``: what became of every discovered candidate article URL in a crawl run.
+"""Writing ``outcomes.jsonl`` (the format: ``transforms.outcomes``) as a crawl or re-parse goes.
 
-One line per URL: ``{"url", "outcome", "reason", "http_status"}`` with outcome ``parsed``, ``not_article``,
-``failed`` or ``skipped``. A ``parsed`` line whose record has another URL (the discovered URL redirected, or
-the page's canonical link points elsewhere) also carries ``record_url``, so the transform step can pair the
-discovered URL with its record. Lines are appended as outcomes happen (so a killed crawl keeps what it learnt)
-and the file is rewritten without repeats when the crawl closes; a later outcome for the same URL wins.
+Lines are appended as outcomes happen (so a killed crawl keeps what it learnt) and the file is rewritten
+without repeats when the run closes; a later outcome for the same URL wins.
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-OUTCOMES = ("parsed", "not_article", "failed", "skipped")
+from transforms.outcomes import outcome_line, read_outcomes_file
 
 
 class OutcomeLog:
@@ -22,7 +19,7 @@ class OutcomeLog:
         self.path = path
         self.latest: dict[str, dict[str, Any]] = {}
         if path.is_file():  # a resumed crawl keeps the outcomes of the process before it
-            self.latest.update(read_outcomes(path))
+            self.latest.update(read_outcomes_file(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] | None = path.open("a", encoding="utf-8")
 
@@ -35,11 +32,7 @@ class OutcomeLog:
         *,
         record_url: str | None = None,
     ) -> None:
-        if outcome not in OUTCOMES:
-            raise ValueError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
-        line: dict[str, Any] = {"url": url, "outcome": outcome, "reason": reason, "http_status": http_status}
-        if record_url is not None and record_url != url:
-            line["record_url"] = record_url
+        line = outcome_line(url, outcome, reason, http_status, record_url)
         self.latest[url] = line
         if self._file is not None:
             self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -61,25 +54,6 @@ class OutcomeLog:
             for line in self.latest.values():
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         temporary.replace(self.path)
-
-
-def read_outcomes(path: Path) -> dict[str, dict[str, Any]]:
-    """URL -> its last outcome line; raises ValueError naming the file and line when one is malformed."""
-    latest: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-            except json.JSONDecodeError as exc:
-                if not text.endswith("\n"):
-                    break  # the last line of a killed process, cut short
-                raise ValueError(f"{path}:{number}: not a JSON line: {exc}") from None
-            if not isinstance(line, dict) or line.get("outcome") not in OUTCOMES or "url" not in line:
-                raise ValueError(f"{path}:{number}: expected an outcome line with 'url' and 'outcome'")
-            latest[line["url"]] = line
-    return latest
 
 
 class RequestedLog:

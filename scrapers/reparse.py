@@ -2,7 +2,8 @@
 
 This is what follows a parser fix. For each raw run folder of the source that holds WARC files, the
 article pages that crawl fetched (outcome ``parsed`` or ``not_article`` in its ``outcomes.jsonl``) are read
-back from its archive — following recorded redirects as the spider did — and handed to ``parse_page`` with
+back from its archive — following recorded redirects by the spiders' redirect policy (``redirects.py``) —
+and handed to ``parse_page`` with
 their original fetch time, status and WARC record id. Only captures whose fetch date lies in the asked range
 count; a page captured more than once is taken from its latest capture.
 
@@ -25,16 +26,18 @@ from pathlib import Path
 
 import fsspec
 
-from scrapers.outcomes import OutcomeLog, read_outcomes
+from scrapers.outcomes import OutcomeLog
 from scrapers.parsers import parse_page
+from scrapers.redirects import REDIRECT_STATUSES, next_hop
+from scrapers.urls import on_source_host
 from scrapers.warc import RecordedResponse, iter_responses
 from transforms import storage
 from transforms.errors import NotAnArticle
+from transforms.outcomes import read_outcomes_file
 from transforms.sources import Source
+from transforms.urls import host_of
 
 REPARSED_OUTCOMES = ("parsed", "not_article")
-REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def _collect(
         fs.get_file(outcomes_path, str(local / "outcomes.jsonl"))
         wanted = {
             url
-            for url, line in read_outcomes(local / "outcomes.jsonl").items()
+            for url, line in read_outcomes_file(local / "outcomes.jsonl").items()
             if line["outcome"] in REPARSED_OUTCOMES
         }
         paths = []
@@ -143,11 +146,12 @@ def _parse_all(
             crawl_log.write(line + "\n")
             log(line)
 
+        source_host = host_of(source.base_url)
         for url in sorted(candidates):
-            response, reason = _follow(candidates[url], responses)
+            response, outcome, reason = follow_recorded(candidates[url], responses, source_host)
             if response is None:
-                outcomes.record(url, "failed", reason, candidates[url].status)
-                note(f"failed {url}: {reason}")
+                outcomes.record(url, outcome, reason, candidates[url].status)
+                note(f"{outcome} {url}: {reason}")
                 continue
             try:
                 record = parse_page(
@@ -177,23 +181,28 @@ def _parse_all(
     return counts
 
 
-def _follow(
-    response: RecordedResponse, responses: dict[str, RecordedResponse]
-) -> tuple[RecordedResponse | None, str]:
-    """The page a recorded redirect chain ends at, as the spider followed it."""
-    from urllib.parse import urljoin
-
-    for _ in range(MAX_REDIRECTS + 1):
-        if response.status not in REDIRECT_STATUSES:
-            return response, ""
-        location = response.header("Location")
-        if not location:
-            return None, "redirect without a Location header"
-        target = responses.get(urljoin(response.url, location))
+def follow_recorded(
+    response: RecordedResponse, responses: dict[str, RecordedResponse], source_host: str
+) -> tuple[RecordedResponse | None, str, str]:
+    """The page a recorded redirect chain ends at, by the spiders' redirect policy; or None with the
+    outcome and reason the spider would have given the URL."""
+    hops = 0
+    while response.status in REDIRECT_STATUSES:
+        hops += 1
+        hop = next_hop(
+            response.url,
+            response.header("Location"),
+            hops,
+            source_host=source_host,
+            normalise=lambda url: on_source_host(url, source_host),
+        )
+        if hop.target is None:
+            return None, hop.outcome, hop.reason
+        target = responses.get(hop.target)
         if target is None:
-            return None, f"redirect target {urljoin(response.url, location)} is not in the archive"
+            return None, "failed", f"redirect target {hop.target} is not in the archive"
         response = target
-    return None, f"too many redirects (more than {MAX_REDIRECTS})"
+    return response, "", ""
 
 
 def _decoded_text(response: RecordedResponse) -> str:

@@ -71,12 +71,15 @@ ITEM_PIPELINES = {
     "scrapers.pipelines.serialise.RecordToDictPipeline": 900,
 }
 EXTENSIONS = {
+    "scrapers.extensions.outcomes.OutcomeTracker": 400,
     "scrapers.extensions.stats_file.StatsFileExtension": 500,
 }
 
 # Where a run's files go (WARC, outcomes.jsonl, stats.json); the spider fills it in (see scrapers/rundir.py).
 NEWSETL_RUN_DIR = ""
 NEWSETL_DATA_ROOT = _settings.data_root
+# The sources file the spider reads its source from (``-a sources=FILE`` overrides it).
+NEWSETL_SOURCES_FILE = str(_settings.sources_path())
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,55 +1,17 @@
-"""URL helpers shared by every spider: the canonical form of a URL, the date in an article's path, and
-the mapping of a real URL onto a replay mirror.
+"""The URLs the crawler asks for: a source's form of a discovered URL, and fetching through a replay
+mirror (the mirror's address for a real URL, and the header that names the real origin). The URL rules
+every layer shares (canonical form, dates, hosts) are in ``transforms.urls``.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from datetime import date
 from urllib.parse import urlsplit, urlunsplit
+
+from transforms.urls import canonical_url
 
 # Several recorded sites can sit behind one replay server: the mirror sends the real origin in this header
 # so the server can tell www.pravda.com.ua/robots.txt from another site's /robots.txt.
 ORIGIN_HEADER = "X-Newsetl-Origin"
-
-# Year, month and day as path segments; days and months may be unpadded (/eng/news/2023/05/4/7400574/).
-_PATH_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|yclid)$", re.IGNORECASE)
-
-
-def canonical_url(url: str) -> str:
-    """The form used to compare and store URLs: lower-case scheme and host, no fragment, no tracking
-    parameters, ``/`` for an empty path. Everything else (case of the path, trailing slashes) is kept,
-    because sites treat those as different pages."""
-    parts = urlsplit(url.strip())
-    # Filter the raw query pairs rather than re-encoding them: %20 must stay %20 to match a recording.
-    pairs = [
-        pair for pair in parts.query.split("&") if pair and not _TRACKING_PARAMS.match(pair.split("=", 1)[0])
-    ]
-    query = "&".join(pairs)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
-
-
-def path_date(url: str) -> date | None:
-    """The publication date written in an article URL's path, or None when there is no valid one."""
-    for match in _PATH_DATE.finditer(urlsplit(url).path):
-        year, month, day = (int(g) for g in match.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    return None
-
-
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def mirror_url(url: str, mirror: str) -> str:
@@ -68,14 +30,11 @@ def validate_mirror(mirror: str) -> str:
     return cleaned
 
 
-def is_private_host(host: str) -> bool:
-    """True for ``localhost`` and IP literals that are loopback, private, link-local (169.254.169.254, the
-    cloud metadata address) or otherwise not public: a page must never steer the crawler there."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
+def on_source_host(url: str, source_host: str) -> str:
+    """The canonical form of ``url``, with a source's bare domain mapped onto its host (``pravda.com.ua``
+    onto ``www.pravda.com.ua``), so that one page has one URL whichever form a feed or a redirect used."""
+    url = canonical_url(url)
+    parts = urlsplit(url)
+    if parts.hostname and "www." + parts.hostname == source_host:
+        url = url.replace(f"://{parts.netloc}", f"://{source_host}", 1)
+    return url

@@ -1,9 +1,11 @@
-"""newsetl.export: daily seed files and the Parquet snapshot, from a warehouse filled by the real steps."""
+"""newsetl.export: daily seed files and the Parquet snapshot, from a warehouse filled by the real steps.
+
+A partition is a set of crawl runs (what news_export's triggering loads name) or a range of days."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,47 +13,87 @@ import pandas as pd
 import wh_factory as factory
 
 from newsetl import pipeline
-from newsetl.export import export_for_analysts
+from newsetl.export import export_days, export_runs
 from transforms.settings import Settings
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 
-def _fill(tmp_path: Path, settings: Settings, run_id: str, records: list[Any]) -> None:
+def _fill(settings: Settings, run_id: str, records: list[Any]) -> None:
     plan = pipeline.RunPlan.make("pravda", run_id, settings)
     factory.write_raw(Path(plan.raw_url), records, [factory.parsed(r) for r in records])
-    pipeline.transform(plan)
-    pipeline.load(plan, settings, dag_run_id=None, started_at=datetime(2024, 11, 25, tzinfo=UTC))
+    pipeline.transform(plan, SOURCES)
+    pipeline.load(plan, settings, SOURCES, dag_run_id=None, started_at=datetime(2024, 11, 25, tzinfo=UTC))
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return replace(Settings(), data_root=str(tmp_path / "data"))
 
 
 def test_export_writes_one_seed_file_per_article_per_day_and_a_snapshot(tmp_path: Path) -> None:
-    settings = replace(Settings(), data_root=str(tmp_path / "data"))
+    settings = _settings(tmp_path)
     records = [
         factory.make_record(i, published_at=datetime(2023, 9, 30, 8 + i, tzinfo=UTC)) for i in range(2)
     ]
     records.append(factory.make_record(5, published_at=datetime(2023, 10, 2, 9, tzinfo=UTC)))
-    _fill(tmp_path, settings, "r1", records)
+    _fill(settings, "r1", records)
 
-    result = export_for_analysts(settings, now=datetime(2024, 11, 26, tzinfo=UTC))
+    result = export_runs(settings, ["pravda_r1"])
     export = tmp_path / "data" / "export"
     assert result.days == ["2023-09-30", "2023-10-02"]
     assert result.documents == 3
     first_day = sorted((export / "seed" / "2023-09-30").iterdir())
     assert [p.name[:4] for p in first_day] == ["000_", "001_"]
-    assert first_day[0].read_bytes() == records[0].seed_text.encode("utf-8")
+    assert first_day[0].read_bytes() == factory.seed_text(records[0]).encode("utf-8")
     assert len(list((export / "seed" / "2023-10-02").iterdir())) == 1
     snapshot = pd.read_parquet(export / "snapshot" / "articles.parquet")
     assert sorted(snapshot["url"]) == sorted(r.url for r in records)
     assert result.snapshot_rows == 3
 
 
-def test_export_rewrites_a_day_whole_and_skips_days_not_seen_recently(tmp_path: Path) -> None:
-    settings = replace(Settings(), data_root=str(tmp_path / "data"))
-    _fill(tmp_path, settings, "r1", [factory.make_record(1)])
+def test_export_rewrites_its_partitions_days_whole_and_no_other(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    _fill(settings, "r1", [factory.make_record(1)])
     stale = tmp_path / "data" / "export" / "seed" / "2023-09-30" / "999_stale.txt"
     stale.parent.mkdir(parents=True)
     stale.write_text("left over", encoding="utf-8")
 
-    assert export_for_analysts(settings, now=datetime(2030, 1, 1, tzinfo=UTC)).days == []
+    assert export_runs(settings, ["a-run-that-stored-nothing"]).days == []
     assert stale.exists()
-    result = export_for_analysts(settings, now=datetime(2024, 11, 26, tzinfo=UTC))
+    result = export_runs(settings, ["pravda_r1"])
     assert result.days == ["2023-09-30"]
     assert [p.name[:4] for p in stale.parent.iterdir()] == ["000_"]
+    # The same partition again gives the same files.
+    again = export_runs(settings, ["pravda_r1"])
+    assert again == result and [p.name[:4] for p in stale.parent.iterdir()] == ["000_"]
+
+
+def test_an_article_whose_day_moved_leaves_no_copy_in_its_old_day(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    first = factory.make_record(1, published_at=datetime(2023, 9, 30, 8, tzinfo=UTC))
+    _fill(settings, "r1", [first])
+    export_runs(settings, ["pravda_r1"])
+    moved = replace(
+        first,
+        headline="Corrected: " + first.headline,
+        published_at=datetime(2023, 10, 5, 8, tzinfo=UTC),
+        fetched_at=datetime(2024, 11, 26, 8, tzinfo=UTC),
+    )
+    _fill(settings, "r2", [moved])
+    result = export_runs(settings, ["pravda_r2"])
+    assert result.days == ["2023-09-30", "2023-10-05"]
+    seed = tmp_path / "data" / "export" / "seed"
+    assert not (seed / "2023-09-30").exists()
+    [path] = (seed / "2023-10-05").iterdir()
+    assert path.read_bytes() == factory.seed_text(moved).encode("utf-8")
+
+
+def test_export_of_a_range_of_days(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    records = [
+        factory.make_record(i, published_at=datetime(2023, 9, 28 + i, 8, tzinfo=UTC)) for i in range(3)
+    ]
+    _fill(settings, "r1", records)
+    result = export_days(settings, date(2023, 9, 29), date(2023, 9, 30))
+    assert (result.days, result.documents) == (["2023-09-29", "2023-09-30"], 2)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from scrapers.parsers.pravda.base import AD_CONTAINERS
 from transforms.blocks import Heading, ListBlock, Paragraph
 from transforms.html_blocks import html_to_blocks, node_to_blocks
 
@@ -81,13 +82,17 @@ def test_non_text_elements_are_removed() -> None:
     assert html_to_blocks(html) == [Paragraph("kept"), Paragraph("also kept")]
 
 
-def test_ad_containers_are_removed() -> None:
+def test_a_sites_ad_containers_are_removed_when_its_parser_names_them() -> None:
     html = (
         "<p>one</p><div class='advtext_mob'>Advertisement:</div>"
         "<div class='nts-ad nts-ad-h280'><div>ad text</div></div>"
         "<div class='nts-video-wrapper'><div>video promo</div></div><p>two</p>"
+        "<ins class='adsbygoogle'>google ad</ins>"
     )
-    assert html_to_blocks(html) == [Paragraph("one"), Paragraph("two")]
+    assert html_to_blocks(html, remove=AD_CONTAINERS) == [Paragraph("one"), Paragraph("two")]
+    # Site-neutral rules know only what is an ad on every site; Pravda's classes are the Pravda parser's.
+    assert Paragraph("ad text") in html_to_blocks(html)
+    assert Paragraph("google ad") not in html_to_blocks(html)
 
 
 def test_extra_selectors_remove_more() -> None:
@@ -135,20 +140,24 @@ def test_empty_input_gives_no_blocks() -> None:
     assert html_to_blocks("<div><!-- only a comment --></div>") == []
 
 
-def test_node_to_blocks_reads_a_node_of_a_parsed_page() -> None:
+def test_node_to_blocks_reads_a_node_of_a_parsed_page_and_leaves_the_page_as_it_was() -> None:
     tree = LexborHTMLParser(
-        "<html><body><div id='t'><p>a</p><div class='nts-ad'>ad</div></div></body></html>"
+        "<html><body><div id='t'><p>a<br>b</p><script>x()</script>"
+        "<div class='ad'>ad</div></div></body></html>"
     )
     node = tree.css_first("div#t")
     assert node is not None
-    assert node_to_blocks(node) == [Paragraph("a")]
+    before = tree.html
+    assert node_to_blocks(node, remove=["div.ad"]) == [Paragraph("a b")]
+    assert tree.html == before  # the removals happened on a copy: another reader still sees the page
+    assert node_to_blocks(node) == [Paragraph("a b"), Paragraph("ad")]
 
 
 def _real_body(name: str, selector: str) -> list[Heading | Paragraph | ListBlock]:
     html = gzip.decompress((REAL / name).read_bytes()).decode("utf-8")
     node = LexborHTMLParser(html).css_first(selector)
     assert node is not None
-    return node_to_blocks(node, remove=["div.image-box"])
+    return node_to_blocks(node, remove=["div.image-box", *AD_CONTAINERS])
 
 
 def test_real_news_page_body() -> None:

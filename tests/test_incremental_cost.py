@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 from test_ingest_cli import ingest
 
 from scrapers.spiders.pravda import ARTICLE_PATH, FEED_PATH
-from scrapers.urls import canonical_url
 from scrapers.warc import iter_records
+from transforms.urls import canonical_url
 
 
 def request_kind(url: str) -> str:

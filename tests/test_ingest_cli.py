@@ -77,7 +77,7 @@ def test_ingest_rejects_bad_arguments_with_a_clear_message(tmp_path: Path) -> No
     assert "pravda" in unknown.stderr
     edition = ingest(tmp_path, "pravda", "--edition", "klingon")
     assert edition.returncode == 2
-    assert "klingon is not an edition of pravda" in edition.stderr
+    assert "unknown edition klingon of pravda; expected one of eng, ukr, rus or all" in edition.stderr
     dates = ingest(tmp_path, "pravda", "--since", "2024-05-10", "--until", "2024-05-01")
     assert dates.returncode == 2
     assert "--until 2024-05-01 is before --since 2024-05-10" in dates.stderr

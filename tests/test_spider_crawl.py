@@ -12,6 +12,10 @@ import site_fixtures
 from scrapers.crawl import CrawlError, run_crawl, settings_env, spider_for
 from scrapers.replay import ReplayServer
 from transforms.settings import Settings
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
+PRAVDA = SOURCES["pravda"]
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +34,7 @@ def test_run_crawl_leaves_the_run_files_in_the_raw_folder(tmp_path, mirror, fixt
     raw = tmp_path / "data" / "raw" / "pravda" / "run-1"
     lines: list[str] = []
     result = run_crawl(
-        "pravda",
+        PRAVDA,
         str(raw),
         editions=["rus"],
         mirror=mirror,
@@ -50,7 +54,7 @@ def test_run_crawl_leaves_the_run_files_in_the_raw_folder(tmp_path, mirror, fixt
 
     # Running the step again replaces the earlier attempt instead of adding to it.
     again = run_crawl(
-        "pravda", str(raw), editions="rus", mirror=mirror, settings=_settings(tmp_path), log=lambda _: None
+        PRAVDA, str(raw), editions="rus", mirror=mirror, settings=_settings(tmp_path), log=lambda _: None
     )
     assert again.items == result.items
     assert len(list(raw.glob("*.warc.gz"))) == 1
@@ -59,7 +63,7 @@ def test_run_crawl_leaves_the_run_files_in_the_raw_folder(tmp_path, mirror, fixt
 def test_run_crawl_uploads_to_an_fsspec_url(tmp_path, mirror, fixture_site) -> None:
     url = "memory://newsetl-test/raw/pravda/run-2"
     result = run_crawl(
-        "pravda",
+        PRAVDA,
         url,
         editions="eng",
         since="2025-12-01",
@@ -81,7 +85,7 @@ def test_run_crawl_uploads_to_an_fsspec_url(tmp_path, mirror, fixture_site) -> N
 def test_a_failing_spider_raises_with_its_last_log_lines(tmp_path) -> None:
     with pytest.raises(CrawlError, match=r"(?s)exited with 2.*until=2025-01-01 is before since=2025-02-01"):
         run_crawl(
-            "pravda",
+            PRAVDA,
             str(tmp_path / "raw"),
             since="2025-02-01",
             until="2025-01-01",
@@ -92,12 +96,14 @@ def test_a_failing_spider_raises_with_its_last_log_lines(tmp_path) -> None:
 
 
 def test_settings_travel_to_the_child_as_environment() -> None:
-    settings = Settings(download_delay=0.0, autothrottle=False, mirror="http://127.0.0.1:1")
+    settings = Settings(
+        download_delay=0.0, autothrottle=False, mirror="http://127.0.0.1:1", ingest_sources=("pravda", "nv")
+    )
     env = settings_env(settings)
     assert Settings.from_env(env) == settings
     assert env["NEWSETL_AUTOTHROTTLE"] == "0"
 
 
 def test_sources_without_their_own_spider_use_the_generic_one() -> None:
-    assert spider_for("pravda") == ("pravda", [])
-    assert spider_for("kyivindependent") == ("generic", ["-a", "source=kyivindependent"])
+    assert spider_for(SOURCES["pravda"]) == ("pravda", [])
+    assert spider_for(SOURCES["kyivindependent"]) == ("generic", ["-a", "source=kyivindependent"])

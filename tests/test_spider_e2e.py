@@ -10,6 +10,7 @@ import pytest
 import site_fixtures
 
 from scrapers.warc import iter_records, iter_responses
+from transforms.normalise import staged_row
 from transforms.record import ArticleRecord
 
 pytestmark = pytest.mark.slow
@@ -45,9 +46,10 @@ def test_every_fixture_article_exactly_once_with_expected_fields(full_crawl, fix
         assert record.http_status == 200
         assert record.warc_record_id and record.warc_record_id.startswith("<urn:uuid:")
         assert record.blocks
-        assert record.seed_text.startswith(f"• {record.collected_on.month}/{record.collected_on.day}/")
-        assert record.seed_text.endswith("\n" + record.url)
-        assert f"\n{record.headline}\n\nPravda Ukraine\n" in record.seed_text
+        seed_text = staged_row(record, "Pravda Ukraine")["seed_text"]
+        assert seed_text.startswith(f"• {record.collected_on.month}/{record.collected_on.day}/")
+        assert seed_text.endswith("\n" + record.url)
+        assert f"\n{record.headline}\n\nPravda Ukraine\n" in seed_text
 
 
 def test_every_discovered_url_has_an_outcome(full_crawl, fixture_site) -> None:
@@ -181,7 +183,10 @@ def test_known_urls_are_skipped_unless_the_sitemap_says_they_changed(fixture_sit
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["edition=deu"], "edition='deu': unknown edition deu; expected one of eng, ukr, rus or all"),
+        (
+            ["edition=deu"],
+            "edition='deu': unknown edition deu of pravda; expected one of eng, ukr, rus or all",
+        ),
         (["since=2025-12-10", "until=2025-12-01"], "until=2025-12-01 is before since=2025-12-10"),
         (["since=2025-13-01"], "since='2025-13-01': not a calendar date"),
         (["since=10.12.2025"], "since='10.12.2025': expected a date as YYYY-MM-DD"),

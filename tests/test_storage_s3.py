@@ -22,6 +22,9 @@ import wh_factory as factory
 from newsetl import pipeline
 from transforms import storage
 from transforms.settings import Settings
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 BUCKET = "newsetl-test"
 
@@ -93,7 +96,7 @@ def test_transform_load_and_check_steps_run_on_an_s3_data_root(tmp_path: Path, s
     records = [factory.make_record(i) for i in range(3)]
     storage.upload_dir(_raw_run(tmp_path / "raw", records, [{**skipped, "http_status": None}]), plan.raw_url)
 
-    pipeline.transform(plan)
+    pipeline.transform(plan, SOURCES)
     staged = [url.rsplit("/", 1)[-1] for url in storage.list_files(plan.staged_url)]
     assert staged == ["counts.json", "records.parquet", "rejects.parquet"]
     assert not (tmp_path / "staged").exists()
@@ -101,6 +104,7 @@ def test_transform_load_and_check_steps_run_on_an_s3_data_root(tmp_path: Path, s
     counts = pipeline.load(
         plan,
         settings,
+        SOURCES,
         dag_run_id="scheduled__2026-11-27",
         started_at=factory.collected(records[0].collected_on),
     )
@@ -129,18 +133,21 @@ def test_crawl_and_reparse_keep_their_files_in_s3(
     )
     crawl_plan = pipeline.RunPlan.make("pravda", "crawl", settings)
     with site_fixtures.replay_process([fixture_site.warc]) as mirror:
-        figures = pipeline.crawl(crawl_plan, replace(settings, mirror=mirror), log=lambda line: None)
+        figures = pipeline.crawl(
+            crawl_plan, replace(settings, mirror=mirror), SOURCES["pravda"], log=lambda line: None
+        )
     expected = len(fixture_site.articles)
     assert figures["items"] == expected
     names = [url.rsplit("/", 1)[-1] for url in storage.list_files(crawl_plan.raw_url)]
     assert {"items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log"} <= set(names)
     assert any(name.endswith(".warc.gz") for name in names)
     assert all(url.startswith("s3://") for url in figures["warc_files"])
-    pipeline.transform(crawl_plan)
+    pipeline.transform(crawl_plan, SOURCES)
     assert (
         pipeline.load(
             crawl_plan,
             settings,
+            SOURCES,
             dag_run_id=None,
             started_at=factory.collected(factory.make_record(0).collected_on),
         )["inserted"]
@@ -148,13 +155,14 @@ def test_crawl_and_reparse_keep_their_files_in_s3(
     )
 
     reparse_plan = pipeline.RunPlan.make("pravda", "reparse", settings)
-    reparsed = pipeline.reparse(reparse_plan, settings, log=lambda line: None)
+    reparsed = pipeline.reparse(reparse_plan, settings, SOURCES["pravda"], log=lambda line: None)
     assert reparsed["pages"] >= expected
     assert reparsed["outcomes"]["parsed"] == expected
-    pipeline.transform(reparse_plan)
+    pipeline.transform(reparse_plan, SOURCES)
     counts = pipeline.load(
         reparse_plan,
         settings,
+        SOURCES,
         dag_run_id=None,
         started_at=factory.collected(factory.make_record(0).collected_on),
     )

@@ -1,16 +1,16 @@
 """Article body HTML to typed blocks (paragraphs, headings, lists): the seed format's body.
 
-The rules (DESIGN.md, "The seed format"):
+The rules (docs/seed-format.md):
 
 - ``p`` becomes a paragraph; ``ul``/``ol`` a list with one item per ``li``; ``h2``-``h4`` (and the rarer
   ``h1``, ``h5``, ``h6``) a heading, and so does a paragraph whose only text is bold.
-- ``br`` is a space; ``script``, ``style``, ``figure``, ``img``, ``iframe`` and ad containers are removed
-  (:data:`DEFAULT_REMOVE`, plus any selectors the caller passes).
+- ``br`` is a space; ``script``, ``style``, ``figure``, ``img``, ``iframe`` and the like are removed
+  (:data:`DEFAULT_REMOVE`), and so is whatever the caller's selectors match (a site's ad containers).
 - Entities are decoded by the HTML parser; whitespace is collapsed by ``normalize_space`` (no-break spaces
   survive); empty blocks are dropped.
 
 The HTML is parsed with selectolax (lexbor), the fastest parser measured here. A page parser that already
-holds the page's tree hands the body node to :func:`node_to_blocks` instead, so a page is parsed once.
+holds the page's tree hands the body node to :func:`node_to_blocks` instead, which works on a copy of it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from transforms.blocks import Block, Heading, ListBlock, Paragraph
 from transforms.text import normalize_space
 
-# Elements that never carry article text, and the ad containers seen on the sources' pages.
-# Selectors as data: a parser adds its own site-specific ones through ``remove=``.
+# Elements that never carry article text, on any site. Selectors as data: a parser adds its site's own
+# (ad containers, photo boxes) through ``remove=``.
 DEFAULT_REMOVE: tuple[str, ...] = (
     "script",
     "style",
@@ -48,13 +48,8 @@ DEFAULT_REMOVE: tuple[str, ...] = (
     "noembed",
     "noframes",
     "plaintext",
+    # Google's ad slot, the same element on every site that shows its ads.
     "ins.adsbygoogle",
-    "[data-ym-ad]",
-    "div.nts-ad",
-    "div.nts-video-wrapper",
-    "div.advtext",
-    "div.advtext_mob",
-    "div.banner",
 )
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -99,19 +94,13 @@ BLOCK_TAGS = frozenset(
 
 def html_to_blocks(html: str, *, remove: Iterable[str] = ()) -> list[Block]:
     """The blocks of an article body fragment (or of a whole page's ``body``)."""
-    tree = LexborHTMLParser(html)
-    root = tree.body
+    root = LexborHTMLParser(html).body
     if root is None:
         return []
-    return node_to_blocks(root, remove=remove)
+    return _blocks(root, remove)
 
 
-def node_to_blocks(root: LexborNode, *, remove: Iterable[str] = ()) -> list[Block]:
-    """The blocks under ``root``, an element of an already parsed page.
-
-    The removed elements are taken out of ``root``'s tree in place: call this after reading any metadata
-    that lives inside it.
-    """
+def _blocks(root: LexborNode, remove: Iterable[str]) -> list[Block]:
     _remove(root, ", ".join((*DEFAULT_REMOVE, *remove)))
     # With every br a space, an element's text is one call into the parser (text(deep=True)) instead of
     # a walk in Python; that is most of the speed of this module.
@@ -121,6 +110,12 @@ def node_to_blocks(root: LexborNode, *, remove: Iterable[str] = ()) -> list[Bloc
     builder.walk(root)
     builder.flush()
     return builder.finish()
+
+
+def node_to_blocks(root: LexborNode, *, remove: Iterable[str] = ()) -> list[Block]:
+    """The blocks under ``root``, an element of an already parsed page, which is left as it is: the
+    removals happen on a copy of the element (a copy of a body costs a tenth of parsing its HTML again)."""
+    return _blocks(root.clone(), remove)
 
 
 # Blocks inside a paragraph. In a tree the HTML parser builds, every block start tag closes an open p,

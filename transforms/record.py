@@ -1,16 +1,21 @@
-"""The typed article record: defined once here, produced by the spiders, stored by the warehouse.
+"""The typed article record: what a parser makes of a page, one line of ``items.jsonl``.
 
-Every field is documented in docs/article-record.md; a test checks that the table there and the
-dataclass below list the same fields.
+Its fields are the non-derived columns of the article schema (``transforms.schema``), in that order; a test
+checks the two agree, and the JSON form below is derived from the schema's kinds. The texts derived from
+the blocks (plain body text, the seed document) and the content hash are not fields: the transform step
+derives them all together (``transforms.normalise``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from transforms.blocks import Block, block_from_dict, block_to_dict, blocks_plain_text
+from transforms.schema import RECORD_COLUMNS, Column, Kind
+from transforms.times import require_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +31,6 @@ class ArticleRecord:
     tags: tuple[str, ...]
     section: str | None
     blocks: tuple[Block, ...]
-    seed_text: str
     collected_on: date
     fetched_at: datetime
     http_status: int
@@ -40,61 +44,49 @@ class ArticleRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: datetimes as ISO 8601 with their offset, dates as YYYY-MM-DD."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "blocks":
-                value = [block_to_dict(b) for b in value]
-            elif isinstance(value, datetime | date):
-                value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        return {c.name: _TO_JSON[c.kind](getattr(self, c.name)) for c in RECORD_COLUMNS}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ArticleRecord:
-        """Inverse of :meth:`to_dict`; raises ``ValueError`` naming the field that is wrong."""
-        names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data) - {"extra"})
+    def from_dict(cls, data: Mapping[str, Any]) -> ArticleRecord:
+        """Inverse of :meth:`to_dict`; raises ``ValueError`` naming the field that is wrong. Keys that are
+        not fields (the ``seed_text`` that older crawls wrote, say) are ignored."""
+        missing = sorted(c.name for c in RECORD_COLUMNS if c.name not in data and c.name != "extra")
         if missing:
             raise ValueError(f"article record is missing field(s): {', '.join(missing)}")
         try:
-            return cls(
-                url=str(data["url"]),
-                source=str(data["source"]),
-                edition=str(data["edition"]),
-                language=str(data["language"]),
-                headline=str(data["headline"]),
-                authors=tuple(str(a) for a in data["authors"] or ()),
-                published_at=_datetime_or_none(data["published_at"], "published_at"),
-                modified_at=_datetime_or_none(data["modified_at"], "modified_at"),
-                tags=tuple(str(t) for t in data["tags"] or ()),
-                section=None if data["section"] is None else str(data["section"]),
-                blocks=tuple(block_from_dict(b) for b in data["blocks"] or ()),
-                seed_text=str(data["seed_text"]),
-                collected_on=date.fromisoformat(str(data["collected_on"])),
-                fetched_at=_datetime(data["fetched_at"], "fetched_at"),
-                http_status=int(data["http_status"]),
-                warc_record_id=None if data["warc_record_id"] is None else str(data["warc_record_id"]),
-                parser=str(data["parser"]),
-                extra=dict(data.get("extra") or {}),
-            )
+            return cls(**{c.name: _from_json(c, data.get(c.name)) for c in RECORD_COLUMNS})
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad article record for {data.get('url')!r}: {exc}") from exc
 
 
-def _datetime(value: Any, name: str) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not an ISO 8601 timestamp") from None
+def _from_json(column: Column, value: Any) -> Any:
+    if column.nullable and (value is None or value == ""):
+        return None
+    if value is None and column.kind in (Kind.TEXT_LIST, Kind.BLOCKS, Kind.JSON):
+        value = () if column.kind is not Kind.JSON else {}
+    return _FROM_JSON[column.kind](value, column.name)
 
 
-def _datetime_or_none(value: Any, name: str) -> datetime | None:
-    return None if value is None or value == "" else _datetime(value, name)
+def _optional_iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
-RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ArticleRecord))
+_TO_JSON: dict[Kind, Callable[[Any], Any]] = {
+    Kind.TEXT: lambda value: value,
+    Kind.INTEGER: lambda value: value,
+    Kind.TIMESTAMP: _optional_iso,
+    Kind.DATE: _optional_iso,
+    Kind.TEXT_LIST: list,
+    Kind.BLOCKS: lambda blocks: [block_to_dict(b) for b in blocks],
+    Kind.JSON: lambda value: value,
+}
+
+_FROM_JSON: dict[Kind, Callable[[Any, str], Any]] = {
+    Kind.TEXT: lambda value, _name: str(value),
+    Kind.INTEGER: lambda value, _name: int(value),
+    Kind.TIMESTAMP: require_timestamp,
+    Kind.DATE: lambda value, _name: date.fromisoformat(str(value)),
+    Kind.TEXT_LIST: lambda value, _name: tuple(str(item) for item in value),
+    Kind.BLOCKS: lambda value, _name: tuple(block_from_dict(b) for b in value),
+    Kind.JSON: lambda value, _name: dict(value),
+}

@@ -1,14 +1,15 @@
 """The one settings object, read from ``NEWSETL_*`` environment variables.
 
-It lives in the ground layer so that the spiders, the warehouse and the wiring all read the same values;
-callers build it once (``Settings.from_env()``) and pass it down instead of reading the environment again.
+It lives in the ground layer so that the spiders, the warehouse and the wiring all read the same values.
+Each entry point builds it once (``Settings.from_env()``: the CLI's ``main``, an Airflow task, the Scrapy
+settings module of a crawl's child process) and passes it down; nothing below reads the environment.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_USER_AGENT = "newsetl/0.1 (news-ingestion ETL; +https://github.com/newsetl/newsetl)"
@@ -62,7 +63,10 @@ class Settings:
     download_timeout: float = 30.0
     # The sources file (seeds/sources.yaml format); empty means seeds/sources.yaml of this checkout.
     sources_file: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
+    # Airflow only: the sources news_ingest crawls (empty: every enabled one), and an Airflow connection
+    # to take the warehouse from instead of warehouse_url.
+    ingest_sources: tuple[str, ...] = ()
+    warehouse_conn_id: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,7 +103,17 @@ class Settings:
                 get("NEWSETL_DOWNLOAD_TIMEOUT", str(defaults.download_timeout)), "NEWSETL_DOWNLOAD_TIMEOUT"
             ),
             sources_file=get("NEWSETL_SOURCES_FILE", ""),
+            ingest_sources=tuple(
+                k.strip() for k in get("NEWSETL_INGEST_SOURCES", "").split(",") if k.strip()
+            ),
+            warehouse_conn_id=get("NEWSETL_WAREHOUSE_CONN_ID", "").strip(),
         )
+
+    def sources_path(self) -> Path:
+        """The sources file: ``sources_file``, or seeds/sources.yaml of this checkout."""
+        from transforms.sources import DEFAULT_SOURCES_FILE
+
+        return Path(self.sources_file) if self.sources_file else DEFAULT_SOURCES_FILE
 
     @property
     def data_root_is_local(self) -> bool:

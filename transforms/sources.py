@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
+
+from transforms.urls import path_segments, site_host
 
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent.parent / "seeds" / "sources.yaml"
 SCHEMA_FILE = Path(__file__).resolve().parent / "sources.schema.json"
@@ -36,6 +39,50 @@ class Source:
     # Generic spider: a regular expression an article URL's path must contain; None means "looks like one".
     article_pattern: str | None = None
 
+    def select_editions(self, wanted: Iterable[str]) -> tuple[str, ...]:
+        """The editions asked for (``all`` or nothing means every one), in the order given, without repeats.
+
+        Raises ``ValueError`` naming the unknown ones and the source's editions."""
+        chosen = [e.strip() for e in wanted if e.strip()]
+        if not chosen or chosen == ["all"]:
+            return tuple(self.editions)
+        unknown = [e for e in chosen if e not in self.editions]
+        if unknown:
+            raise ValueError(
+                f"unknown edition {', '.join(unknown)} of {self.key}; expected one of "
+                f"{', '.join(self.editions)} or all"
+            )
+        return tuple(dict.fromkeys(chosen))
+
+    def edition_for(self, url: str, language: str) -> str:
+        """The edition an article belongs to: the one whose key is its URL's first path segment
+        (``/en/…``), else the first one in ``language`` (BCP 47; the primary subtag decides), else the
+        source's first edition."""
+        segments = path_segments(url)
+        if segments and segments[0] in self.editions:
+            return segments[0]
+        primary = language.split("-")[0].lower()
+        for key, edition_language in self.editions.items():
+            if edition_language.split("-")[0].lower() == primary:
+                return key
+        return next(iter(self.editions))
+
+
+class UnknownSite(ValueError):
+    """No source's ``base_url`` is on the host of a URL."""
+
+
+def source_for_url(url: str, sources: Mapping[str, Source]) -> Source:
+    """The source whose ``base_url`` is on the URL's site (``www.`` or not); raises :class:`UnknownSite`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnknownSite(f"{url!r} is not an absolute http(s) URL")
+    for source in sources.values():
+        if site_host(source.base_url) == site_host(url):
+            return source
+    known = ", ".join(f"{s.key} ({s.base_url})" for s in sources.values()) or "none"
+    raise UnknownSite(f"no source is on the site of {url} (known sources: {known})")
+
 
 class SourcesFileError(ValueError):
     """The sources file is malformed; the message names the file, the line and the offending key."""
@@ -46,17 +93,9 @@ class SourcesFileError(ValueError):
         self.key = key
 
 
-def default_sources_file() -> Path:
-    """``NEWSETL_SOURCES_FILE`` when set, else seeds/sources.yaml of this checkout."""
-    from transforms.settings import Settings
-
-    configured = Settings.from_env().sources_file
-    return Path(configured) if configured else DEFAULT_SOURCES_FILE
-
-
-def load_sources(path: Path | str | None = None) -> dict[str, Source]:
-    """The sources of a sources file by key (default: :func:`default_sources_file`)."""
-    path = Path(path) if path else default_sources_file()
+def load_sources(path: Path | str) -> dict[str, Source]:
+    """The sources of a sources file by key (``Settings.sources_path()`` names the configured one)."""
+    path = Path(path)
     return parse_sources(path.read_text(encoding="utf-8"), str(path))
 
 

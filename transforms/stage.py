@@ -1,8 +1,9 @@
 """The transform step: a crawl run's raw items and outcomes -> staged records, rejects and counts.
 
 ``stage_run`` reads ``items.jsonl`` and ``outcomes.jsonl`` from the run's raw folder, validates and
-normalises every item, and writes ``records.parquet`` (the normalised frame, transforms/frame.py),
-``rejects.parquet`` (url, stage, reason, payload) and ``counts.json`` to the staged folder. Every discovered
+normalises every item, and writes ``records.parquet`` (the staged table of the article schema,
+transforms/schema.py, rows by URL), ``rejects.parquet`` (url, stage, reason, payload) and ``counts.json``
+to the staged folder. Every discovered
 URL ends in exactly one of: records, rejects (stage ``crawl`` for pages that were not articles or whose
 item is missing, ``record`` for unreadable items, ``validate`` for rule failures), skipped or failed, so
 ``discovered == records + rejected + skipped + failed``. Running it again on the same input writes the same
@@ -21,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from transforms import storage
-from transforms.frame import frame_from_rows, record_row, reject, rejects_frame
+from transforms.normalise import articles_table, reject, rejects_table, staged_row
+from transforms.outcomes import read_outcomes
 from transforms.record import ArticleRecord
-from transforms.sources import Source, load_sources
+from transforms.sources import Source
 from transforms.validate import validate_record
-
-OUTCOMES = ("parsed", "not_article", "failed", "skipped")
 
 CHUNK_ROWS = 2000
 """Records per Parquet row group: the transform holds one chunk of rows at a time."""
@@ -57,24 +57,10 @@ def _download(url: str, name: str, local_dir: Path, *, required: bool) -> Path |
 
 
 def _outcomes(lines: list[str], where: str) -> dict[str, dict[str, Any]]:
-    by_url: dict[str, dict[str, Any]] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            outcome = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StageInputError(f"{where} line {number}: not JSON ({exc})") from None
-        if not isinstance(outcome, dict) or not isinstance(outcome.get("url"), str):
-            raise StageInputError(f"{where} line {number}: expected an object with a 'url' string")
-        if outcome.get("outcome") not in OUTCOMES:
-            expected = ", ".join(OUTCOMES)
-            raise StageInputError(
-                f"{where} line {number}: outcome {outcome.get('outcome')!r} is not one of {expected}"
-            )
-        # The crawl writes one line per URL; should a URL repeat, its last word counts.
-        by_url[outcome["url"].strip()] = outcome
-    return by_url
+    try:
+        return read_outcomes(lines, where)
+    except ValueError as exc:
+        raise StageInputError(str(exc)) from None
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, int, str]]:
@@ -176,45 +162,25 @@ def stage_items(
     return offsets, rejects, counts
 
 
-def write_records(items: Path, offsets: list[int], target: Path) -> None:
-    """Write the records at ``offsets`` of ``items`` to the Parquet file ``target``, in that order, one row
-    group per :data:`CHUNK_ROWS` records, so memory holds one chunk and not the run."""
-    import pyarrow as pa
+def write_records(items: Path, offsets: list[int], target: Path, sources: Mapping[str, Source]) -> None:
+    """Write the records at ``offsets`` of ``items`` to the Parquet file ``target`` as staged rows, in that
+    order, one row group per :data:`CHUNK_ROWS` records, so memory holds one chunk and not the run."""
     import pyarrow.parquet as pq
 
-    writer: pq.ParquetWriter | None = None
-    schema: pa.Schema | None = None
-    with items.open("rb") as handle:
+    with items.open("rb") as handle, pq.ParquetWriter(target, articles_table([]).schema) as writer:
         for start in range(0, len(offsets), CHUNK_ROWS):
             rows = []
             for offset in offsets[start : start + CHUNK_ROWS]:
                 handle.seek(offset)
-                rows.append(record_row(ArticleRecord.from_dict(json.loads(handle.readline()))))
-            table = pa.Table.from_pandas(frame_from_rows(rows), preserve_index=False)
-            if schema is None:
-                # A chunk whose optional text column holds only None types it as null; every chunk is
-                # written as text so that the row groups share one schema.
-                schema = pa.schema(
-                    [
-                        field.with_type(pa.string()) if pa.types.is_null(field.type) else field
-                        for field in table.schema
-                    ],
-                    metadata=table.schema.metadata,
-                )
-                writer = pq.ParquetWriter(target, schema)
-            assert writer is not None
-            writer.write_table(table.cast(schema))
-    if writer is None:
-        frame_from_rows([]).to_parquet(target, index=False)
-    else:
-        writer.close()
+                record = ArticleRecord.from_dict(json.loads(handle.readline()))
+                rows.append(staged_row(record, sources[record.source].label))
+            writer.write_table(articles_table(rows))
 
 
-def stage_run(
-    raw_url: str, staged_url: str, *, run_id: str, sources: Mapping[str, Source] | None = None
-) -> StageResult:
+def stage_run(raw_url: str, staged_url: str, *, run_id: str, sources: Mapping[str, Source]) -> StageResult:
     """Validate and normalise one run's raw items into ``staged_url`` (see the module docstring)."""
-    sources = load_sources() if sources is None else sources
+    import pyarrow.parquet as pq
+
     with tempfile.TemporaryDirectory(prefix="newsetl-stage-") as tmp:
         work = Path(tmp)
         items = _download(raw_url, "items.jsonl", work / "in", required=True)
@@ -227,8 +193,8 @@ def stage_run(
         counts = {"run_id": run_id, **counts}
         out = work / "out"
         out.mkdir()
-        write_records(items, offsets, out / "records.parquet")
-        rejects_frame(rejects).to_parquet(out / "rejects.parquet", index=False)
+        write_records(items, offsets, out / "records.parquet", sources)
+        pq.write_table(rejects_table(rejects), out / "rejects.parquet")
         (out / "counts.json").write_text(
             json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )

@@ -1,8 +1,9 @@
-"""Load a batch of normalised article records into the warehouse: one transaction, set-based statements.
+"""Load a run's staged articles into the warehouse: one transaction, set-based statements.
 
-A batch (the frame of transforms/frame.py, plus the transform step's rejects) is bulk-inserted into
-temporary staging tables (warehouse/staging.py); everything after that is a fixed number of
-``INSERT … SELECT`` / ``UPDATE … FROM`` statements, whatever the batch size:
+A run (the staged table of transforms/normalise.py as Arrow tables, plus the transform step's rejects) is
+bulk-inserted into temporary staging tables (warehouse/staging.py); everything after that is a fixed number
+of ``INSERT … SELECT`` / ``UPDATE … FROM`` statements, whatever the run's size. Their column lists come from
+the article schema (``transforms.schema``: each column says which tables keep it):
 
 1. rows that would break a constraint (missing or over-long values, a non-http URL, an unknown source, a
    second copy of a URL in the batch) are marked with the reason and go to ``quarantine``; the rest load;
@@ -24,25 +25,28 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, Table, bindparam, text
 
 from transforms import storage
-from transforms.frame import FRAME_COLUMNS, TIMESTAMP_COLUMNS, check_frame
-from transforms.sources import Source, load_sources
+from transforms.normalise import canonical_json, stage_records
+from transforms.record import ArticleRecord
+from transforms.schema import ARTICLES, HEADLINE_MAX, VERSIONS, Kind, arrow_schema, stored_columns
+from transforms.sources import Source
 from warehouse import migrate
 from warehouse.engine import make_engine
 from warehouse.language import detect_languages
-from warehouse.models import HEADLINE_MAX, KEY_MAX, URL_MAX
-from warehouse.staging import STAGING_TABLES, batch, batch_rejects, batch_tags
+from warehouse.staging import BATCH_COLUMNS, STAGING_TABLES, batch, batch_rejects, batch_tags
 from warehouse.stories import assign_stories
 from warehouse.types import UTCDateTime
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 COUNT_NAMES = ("discovered", "inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
 LOAD_STAGE = "load"
@@ -61,21 +65,22 @@ class LoadResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-# Checks mirroring the tables' constraints, as (condition on the staging row, reason). Evaluated in this
-# order; the first that holds is the row's reason.
-_REQUIRED: tuple[str, ...] = ("url", "source", "edition", "language", "headline", "authors", "tags")
-_REQUIRED += ("collected_on", "fetched_at", "parser", "body_text", "seed_text", "content_hash", "word_count")
+# Checks mirroring the tables' constraints, as (condition on the staging row, reason), derived from the
+# schema: every required column, then the URL's form, then every maximum length. Evaluated in this order;
+# the first that holds is the row's reason.
 _CHECKS: tuple[tuple[str, str], ...] = (
-    *((f"{c} IS NULL", f"'{c} is missing (articles.{c} is NOT NULL)'") for c in _REQUIRED),
-    ("url NOT LIKE 'http://%' AND url NOT LIKE 'https://%'", "'url ' || url || ' is not an http(s) URL'"),
-    (f"length(url) > {URL_MAX}", f"'url is longer than {URL_MAX} characters'"),
-    ("trim(headline) = ''", "'headline is empty'"),
-    (f"length(headline) > {HEADLINE_MAX}", f"'headline is longer than {HEADLINE_MAX} characters'"),
     *(
-        (f"length({c}) > {KEY_MAX}", f"'{c} is longer than {KEY_MAX} characters'")
-        for c in ("source", "edition", "language", "section")
+        (f"{c.name} IS NULL", f"'{c.name} is missing (articles.{c.name} is NOT NULL)'")
+        for c in BATCH_COLUMNS
+        if not c.nullable
     ),
-    (f"length(parser) > {2 * KEY_MAX}", f"'parser is longer than {2 * KEY_MAX} characters'"),
+    ("url NOT LIKE 'http://%' AND url NOT LIKE 'https://%'", "'url ' || url || ' is not an http(s) URL'"),
+    ("trim(headline) = ''", "'headline is empty'"),
+    *(
+        (f"length({c.name}) > {c.max_length}", f"'{c.name} is longer than {c.max_length} characters'")
+        for c in BATCH_COLUMNS
+        if c.max_length is not None
+    ),
     ("word_count < 0", "'word_count is negative'"),
     (
         "NOT EXISTS (SELECT 1 FROM sources AS s WHERE s.source = newsetl_load_batch.source)",
@@ -138,50 +143,46 @@ FROM articles AS a
 WHERE a.url = newsetl_load_batch.url AND newsetl_load_batch.action = 'insert'
 """
 
-_INSERT_ARTICLES = """
-INSERT INTO articles (
-    url, source, edition, language, section, headline, authors, published_at, modified_at, collected_on,
-    first_seen_at, last_seen_at, body_text, seed_text, content_hash, word_count, current_version, parser,
-    last_run_id
+# The columns each table copies from the batch under their own names (the schema's names: no input reaches
+# the SQL text); the rest are the loader's own. An article row is found by its URL and belongs to its
+# source, so a changed content rewrites every other column.
+_ARTICLE_COLUMNS = ", ".join(c.name for c in stored_columns(ARTICLES))
+_VERSION_COLUMNS = ", ".join(c.name for c in stored_columns(VERSIONS))
+_BATCH_VERSION_COLUMNS = ", ".join(f"b.{c.name}" for c in stored_columns(VERSIONS))
+_CHANGED_COLUMNS = ", ".join(
+    f"{c.name} = b.{c.name}" for c in stored_columns(ARTICLES) if c.name not in ("url", "source")
 )
-SELECT
-    url, source, edition, language, section, headline, authors, published_at, modified_at, collected_on,
-    fetched_at, fetched_at, body_text, seed_text, content_hash, word_count, 1, parser,
-    CAST(:run_id AS VARCHAR(250))
+
+_INSERT_ARTICLES = f"""
+INSERT INTO articles ({_ARTICLE_COLUMNS}, first_seen_at, last_seen_at, current_version, last_run_id)
+SELECT {_ARTICLE_COLUMNS}, fetched_at, fetched_at, 1, CAST(:run_id AS VARCHAR(250))
 FROM newsetl_load_batch
 WHERE action = 'insert'
 ORDER BY row_no
-"""
+"""  # noqa: S608
 
-_INSERT_VERSIONS = """
-INSERT INTO article_versions (
-    article_id, version, content_hash, headline, authors, tags, published_at, modified_at, body_text,
-    seed_text, word_count, seen_at, run_id
-)
+_INSERT_VERSIONS = f"""
+INSERT INTO article_versions (article_id, version, {_VERSION_COLUMNS}, seen_at, run_id)
 SELECT
     b.article_id,
     CASE WHEN b.action = 'insert' THEN 1 ELSE a.current_version + 1 END,
-    b.content_hash, b.headline, b.authors, b.tags, b.published_at, b.modified_at, b.body_text,
-    b.seed_text, b.word_count, b.fetched_at, CAST(:run_id AS VARCHAR(250))
+    {_BATCH_VERSION_COLUMNS}, b.fetched_at, CAST(:run_id AS VARCHAR(250))
 FROM newsetl_load_batch AS b
 JOIN articles AS a ON a.article_id = b.article_id
 WHERE b.action IN ('insert', 'update')
 ORDER BY b.row_no
-"""
+"""  # noqa: S608
 
-_UPDATE_CHANGED = """
+_UPDATE_CHANGED = f"""
 UPDATE articles SET
-    edition = b.edition, language = b.language, section = b.section, headline = b.headline,
-    authors = b.authors, published_at = b.published_at, modified_at = b.modified_at,
-    collected_on = b.collected_on,
+    {_CHANGED_COLUMNS},
     last_seen_at = CASE WHEN b.fetched_at > articles.last_seen_at THEN b.fetched_at
                         ELSE articles.last_seen_at END,
-    body_text = b.body_text, seed_text = b.seed_text, content_hash = b.content_hash,
-    word_count = b.word_count, current_version = articles.current_version + 1, parser = b.parser,
+    current_version = articles.current_version + 1,
     last_run_id = CAST(:run_id AS VARCHAR(250))
 FROM newsetl_load_batch AS b
 WHERE b.article_id = articles.article_id AND b.action = 'update'
-"""
+"""  # noqa: S608
 
 # Only ever forward, and only when there is something newer: a reload must write nothing.
 _TOUCH_UNCHANGED = """
@@ -256,55 +257,51 @@ WHERE run_id = CAST(:run_id AS VARCHAR(250))
 """
 
 
-def _clean(value: Any) -> Any:
-    # Parquet round trips may turn a missing string into NaN; the database wants NULL.
-    if isinstance(value, float) and value != value:
-        return None
+def _database_value(kind: Kind, value: Any) -> Any:
+    # A text list is stored as its JSON array; every other kind as the value itself.
+    if kind is Kind.TEXT_LIST and value is not None:
+        return canonical_json(list(value))
     return value
 
 
-def _batch_rows(frame: pd.DataFrame, first_row: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    columns: dict[str, list[Any]] = {c: [_clean(v) for v in frame[c].tolist()] for c in FRAME_COLUMNS}
-    for c in TIMESTAMP_COLUMNS:
-        columns[c] = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in frame[c]]
+def _batch_rows(table: pa.Table, first_row: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The staging rows of one chunk of the staged table, and the rows of its tags."""
+    columns = {c.name: table.column(c.name).to_pylist() for c in BATCH_COLUMNS}
     rows: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
-    for i in range(len(frame)):
-        row = {c: columns[c][i] for c in FRAME_COLUMNS}
-        collected = row["collected_on"]
+    for i in range(table.num_rows):
+        row_no = first_row + i
         rows.append(
             {
-                "row_no": first_row + i,
-                **{c: row[c] for c in batch.c.keys() if c in row and c != "collected_on"},
-                "collected_on": date.fromisoformat(collected) if isinstance(collected, str) else collected,
-                "word_count": None if row["word_count"] is None else int(row["word_count"]),
+                "row_no": row_no,
+                **{c.name: _database_value(c.kind, columns[c.name][i]) for c in BATCH_COLUMNS},
                 "payload": None,  # filled in for rejected rows only (it is as big as the row)
                 "reject_reason": None,
                 "article_id": None,
                 "action": None,
             }
         )
-        try:
-            names = json.loads(row["tags"]) if row["tags"] else []
-        except (TypeError, json.JSONDecodeError):
-            names = []
-            rows[-1]["tags"] = None  # quarantined as missing tags rather than loaded with wrong ones
-        for position, name in enumerate(dict.fromkeys(str(n) for n in names)):
-            tags.append({"row_no": first_row + i, "position": position, "tag": name})
+        names = columns["tags"][i] or ()
+        tags.extend(
+            {"row_no": row_no, "position": position, "tag": name}
+            for position, name in enumerate(dict.fromkeys(names))
+        )
     return rows, tags
 
 
-def _payload(frame: pd.DataFrame, row_no: int) -> str:
-    """The frame row as JSON, kept with a quarantined row so it can be inspected or replayed."""
-    row = frame.iloc[row_no].to_dict()
-    plain = {
-        k: (None if _missing(v) else v.isoformat() if isinstance(v, datetime | date) else v)
-        for k, v in row.items()
-    }
-    return json.dumps(plain, ensure_ascii=False, sort_keys=True, default=str)
+def _payload(table: pa.Table, index: int) -> str:
+    """A staged row as JSON, kept with a quarantined row so it can be inspected or replayed."""
+    row = table.slice(index, 1).to_pylist()[0]
+    return json.dumps(row, ensure_ascii=False, sort_keys=True, default=_isoformat)
 
 
-def _payloads(chunks: Callable[[], Iterator[pd.DataFrame]], row_nos: list[int]) -> list[dict[str, Any]]:
+def _isoformat(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _payloads(chunks: Callable[[], Iterator[pa.Table]], row_nos: list[int]) -> list[dict[str, Any]]:
     """``{"r": row_no, "p": payload}`` for each of ``row_nos`` (sorted), reading the chunks again only
     when there are any."""
     if not row_nos:
@@ -314,20 +311,30 @@ def _payloads(chunks: Callable[[], Iterator[pd.DataFrame]], row_nos: list[int]) 
     out = []
     first_row = 0
     for chunk in chunks():
-        while row_no is not None and row_no < first_row + len(chunk):
+        while row_no is not None and row_no < first_row + chunk.num_rows:
             out.append({"r": row_no, "p": _payload(chunk, row_no - first_row)})
             row_no = next(wanted, None)
-        first_row += len(chunk)
+        first_row += chunk.num_rows
         if row_no is None:
             break
     return out
 
 
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+def check_staged_table(table: pa.Table, where: str = "the staged table") -> None:
+    """Raise ``ValueError`` naming the columns that differ when ``table`` is not of the article schema
+    (a records.parquet staged by another version of newsetl, say: run the transform step again)."""
+    expected = arrow_schema()
+    if table.schema.equals(expected):
+        return
+    got = {f.name: f.type for f in table.schema}
+    wrong = [
+        f"{f.name} (expected {f.type}, found {got[f.name] if f.name in got else 'nothing'})"
+        for f in expected
+        if got.get(f.name) != f.type
+    ]
+    extra = sorted(set(got) - set(expected.names))
+    detail = "; ".join(wrong + ([f"unknown column(s) {', '.join(extra)}"] if extra else []))
+    raise ValueError(f"{where} is not a staged article table of this version: {detail or 'column order'}")
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -386,47 +393,43 @@ def _ensure_run(conn: Connection, run: RunInfo) -> None:
     )
 
 
-def load_frame(
+def load_records(
     engine: Engine,
-    frame: pd.DataFrame,
+    records: Iterable[ArticleRecord],
     run: RunInfo,
     *,
-    rejects: pd.DataFrame | None = None,
+    sources: Mapping[str, Source],
+    rejects: Sequence[Mapping[str, Any]] = (),
     skipped: int = 0,
     failed: int = 0,
-    sources: Mapping[str, Source] | None = None,
 ) -> LoadResult:
-    """Load ``frame`` (and the transform step's ``rejects``) as run ``run`` in one transaction.
-
-    ``skipped`` and ``failed`` are the run's URLs that never became records; they are only counted.
-    Returns the crawl_runs counts (``discovered`` = the sum of the other six).
-    """
-    check_frame(frame)
-    return load_frames(
-        engine, lambda: iter((frame,)), run, rejects=rejects, skipped=skipped, failed=failed, sources=sources
+    """Load ``records`` (normalised here, as the transform step would stage them) as run ``run``."""
+    table = stage_records(records, sources)
+    return load_tables(
+        engine, lambda: iter((table,)), run, sources=sources, rejects=rejects, skipped=skipped, failed=failed
     )
 
 
-def load_frames(
+def load_tables(
     engine: Engine,
-    chunks: Callable[[], Iterator[pd.DataFrame]],
+    chunks: Callable[[], Iterator[pa.Table]],
     run: RunInfo,
     *,
-    rejects: pd.DataFrame | None = None,
+    sources: Mapping[str, Source],
+    rejects: Sequence[Mapping[str, Any]] = (),
     skipped: int = 0,
     failed: int = 0,
-    sources: Mapping[str, Source] | None = None,
 ) -> LoadResult:
-    """:func:`load_frame` over a run given as consecutive chunks of its frame, so that only one chunk is in
-    memory at a time; ``chunks()`` must give the same chunks each time it is called (it is read again
-    only when rows are quarantined, for their payloads). Still one transaction: the staging tables are
-    filled chunk by chunk, then the set-based statements run once over the whole run.
+    """Load a run's staged table, given as consecutive chunks, and the transform step's ``rejects`` (rows of
+    ``rejects.parquet``) as run ``run``, in one transaction. Returns the crawl_runs counts
+    (``discovered`` = the sum of the other six).
+
+    Only one chunk is in memory at a time; ``chunks()`` must give the same chunks each time it is called
+    (it is read again only when rows are quarantined, for their payloads). The staging tables are filled
+    chunk by chunk, then the set-based statements run once over the whole run. ``skipped`` and ``failed``
+    are the run's URLs that never became records; they are only counted.
     """
-    sources = load_sources() if sources is None else sources
-    reject_rows = [
-        {"row_no": i, **{k: _clean(v) for k, v in r.items()}}
-        for i, r in enumerate((rejects if rejects is not None else pd.DataFrame()).to_dict(orient="records"))
-    ]
+    reject_rows = [{"row_no": i, **dict(r)} for i, r in enumerate(rejects)]
     params = {"run_id": run.run_id}
     with engine.begin() as conn:
         for table in STAGING_TABLES:
@@ -434,11 +437,11 @@ def load_frames(
         try:
             first_row = 0
             for chunk in chunks():
-                check_frame(chunk)
+                check_staged_table(chunk)
                 rows, tags = _batch_rows(chunk, first_row)
                 _bulk_insert(conn, batch, rows)
                 _bulk_insert(conn, batch_tags, tags)
-                first_row += len(chunk)
+                first_row += chunk.num_rows
                 del rows, tags
             _bulk_insert(conn, batch_rejects, reject_rows)
             if conn.dialect.name == "postgresql":
@@ -500,7 +503,9 @@ def load_frames(
     return LoadResult(counts={name: counts[name] for name in COUNT_NAMES})
 
 
-def load_staged(staged_url: str, *, engine_url: str, run: RunInfo) -> LoadResult:
+def load_staged(
+    staged_url: str, *, engine_url: str, run: RunInfo, sources: Mapping[str, Source]
+) -> LoadResult:
     """Load one staged run folder (records.parquet, rejects.parquet, counts.json) into the warehouse.
 
     A warehouse that was never migrated (the default SQLite file on a first run) is migrated first.
@@ -509,28 +514,29 @@ def load_staged(staged_url: str, *, engine_url: str, run: RunInfo) -> LoadResult
 
     with tempfile.TemporaryDirectory(prefix="newsetl-load-") as tmp:
         local = Path(tmp)
-        records = storage.download(storage.join(staged_url, "records.parquet"), local / "r.pq")
-        rejects = pd.read_parquet(
-            storage.download(storage.join(staged_url, "rejects.parquet"), local / "j.pq")
-        )
+        records_url = storage.join(staged_url, "records.parquet")
+        records = storage.download(records_url, local / "r.pq")
+        rejects = pq.read_table(storage.download(storage.join(staged_url, "rejects.parquet"), local / "j.pq"))
         counts_path = storage.download(storage.join(staged_url, "counts.json"), local / "counts.json")
         staged_counts = json.loads(counts_path.read_text(encoding="utf-8"))
 
-        def chunks() -> Iterator[pd.DataFrame]:
+        def chunks() -> Iterator[pa.Table]:
             # One row group at a time (the transform step writes them 2,000 records each).
             parquet = pq.ParquetFile(records)
+            check_staged_table(parquet.schema_arrow.empty_table(), records_url)
             for group in range(parquet.num_row_groups):
-                yield parquet.read_row_group(group).to_pandas()
+                yield parquet.read_row_group(group)
 
         if migrate.current(engine_url) is None:
             migrate.upgrade(engine_url)
         engine = make_engine(engine_url)
         try:
-            return load_frames(
+            return load_tables(
                 engine,
                 chunks,
                 run,
-                rejects=rejects,
+                sources=sources,
+                rejects=rejects.to_pylist(),
                 skipped=int(staged_counts.get("skipped", 0)),
                 failed=int(staged_counts.get("failed", 0)),
             )

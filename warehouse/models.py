@@ -1,8 +1,10 @@
 """The warehouse tables as typed SQLAlchemy 2 models.
 
 The schema is changed only through Alembic migrations (``warehouse/migrations``); a test compares these
-models with the migrated database and fails when they drift apart. Analyst views and the full-text index
-are engine-specific SQL and live in the migrations only (see docs/warehouse.md). Timestamps are UTC.
+models with the migrated database and fails when they drift apart, and another checks the columns that
+``articles`` and ``article_versions`` take from the article schema (``transforms.schema``) against both.
+Analyst views and the full-text index are engine-specific SQL and live in the migrations only (see
+docs/warehouse.md). Timestamps are UTC.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from transforms.schema import HASH_LENGTH, HEADLINE_MAX, KEY_MAX, PARSER_MAX, URL_MAX
 from warehouse.types import UTCDateTime
 
 # Named constraints make migrations reproducible on both engines (and let downgrades drop them by name).
@@ -34,10 +37,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Also used by the loader's checks, so that an over-long value is quarantined rather than failing the batch.
-URL_MAX = 2048
-KEY_MAX = 64
-HEADLINE_MAX = 1000
 STORY_ID_LENGTH = 16  # transforms.near_duplicates.story_id_for: 16 hex digits
 
 
@@ -110,10 +109,10 @@ class Article(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     body_text: Mapped[str] = mapped_column(Text)
     seed_text: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     word_count: Mapped[int] = mapped_column(Integer)
     current_version: Mapped[int] = mapped_column(Integer)
-    parser: Mapped[str] = mapped_column(String(KEY_MAX * 2))
+    parser: Mapped[str] = mapped_column(String(PARSER_MAX))
     last_run_id: Mapped[str] = mapped_column(ForeignKey("crawl_runs.run_id"))
     # Set by the load (warehouse/stories.py): the story this article is a copy of, shared by near-duplicates
     # across sources; NULL until a load has clustered it.
@@ -131,7 +130,7 @@ class ArticleVersion(Base):
 
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
     authors: Mapped[str] = mapped_column(Text)
     tags: Mapped[str] = mapped_column(Text)  # JSON array, as the tags of that content

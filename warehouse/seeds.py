@@ -1,43 +1,39 @@
 """Seed-format documents in and out of the warehouse (``newsetl seed import`` / ``newsetl seed export``).
 
-Import: each document becomes an article record. The source is the registry entry whose label is the
-document's source label (or, failing that, whose host is the URL's); the edition is the URL's first path
-segment when that names an edition, otherwise the edition whose language the text is in; the publication
-date comes from the URL's path when it has one (midnight UTC: the time of day is not in a seed document),
-and the collected date from the bullet line, which also stands for the fetch time. The documents of one
-source load as one run whose id is derived from their content, so importing the same files again is a
-no-op. The stored ``seed_text`` is the canonical rendering, so export writes back the same bytes.
+Import: each document becomes an article record (``transforms.seed_records``). The documents of one source
+load as one run whose id is derived from their content, so importing the same files again is a no-op. The
+stored ``seed_text`` is rendered from the record, which renders back to the same document, so export
+writes back the same bytes.
 
 Export: one file per article, ``{NNN}_{first 16 hex digits of sha256(canonical URL)}.txt``, numbered from
-000 in order of publication date (collected date when there is none), then URL.
+000 in order of the article's day (its publication day in UTC, or its collected day when it has no
+publication time), then URL. The day filter runs in the query; the texts are read a few hundred at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select
 
-from transforms.frame import records_to_frame, reject, rejects_frame
-from transforms.language import detect_language
+from transforms.normalise import reject, seed_document
 from transforms.record import ArticleRecord
-from transforms.seed import SeedDocument, SeedFormatError, parse, render
-from transforms.sources import Source, load_sources
+from transforms.seed import SeedFormatError, parse, render
+from transforms.seed_records import document_record, document_source
+from transforms.sources import Source
 from transforms.validate import validate_record
 from warehouse import migrate
 from warehouse.engine import make_engine
-from warehouse.load import RunInfo, load_frame
+from warehouse.load import RunInfo, load_records
 from warehouse.models import Article
+from warehouse.types import UTCDateTime
 
-IMPORT_PARSER = "seed-import"
-_PATH_DATE = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_SECTIONS = ("news", "articles", "columns", "interview", "photo", "video")
+TEXT_CHUNK = 500
+"""Seed texts read at a time by an export."""
 
 
 class SeedImportError(ValueError):
@@ -65,69 +61,6 @@ def seed_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _source_for(doc: SeedDocument, sources: Mapping[str, Source]) -> Source | None:
-    for source in sources.values():
-        if source.label == doc.source_label:
-            return source
-    host = (urlsplit(doc.url).hostname or "").removeprefix("www.")
-    for source in sources.values():
-        if (urlsplit(source.base_url).hostname or "").removeprefix("www.") == host:
-            return source
-    return None
-
-
-def _path_date(url: str) -> date | None:
-    for match in _PATH_DATE.finditer(urlsplit(url).path):
-        try:
-            return date(*(int(g) for g in match.groups()))
-        except ValueError:
-            continue
-    return None
-
-
-def _edition(doc: SeedDocument, source: Source) -> tuple[str, str]:
-    segments = [s for s in urlsplit(doc.url).path.split("/") if s]
-    if segments and segments[0] in source.editions:
-        return segments[0], source.editions[segments[0]]
-    text = "\n".join(
-        [doc.headline, *(getattr(b, "text", "") or " ".join(getattr(b, "items", ())) for b in doc.blocks)]
-    )
-    languages = tuple(sorted({lang.split("-")[0] for lang in source.editions.values()}))
-    guess = detect_language(text, candidates=languages).code.split("-")[0]
-    for edition, language in source.editions.items():
-        if language.split("-")[0] == guess:
-            return edition, language
-    edition = next(iter(source.editions))
-    return edition, source.editions[edition]
-
-
-def document_record(doc: SeedDocument, source: Source) -> ArticleRecord:
-    """The article record a seed document stands for (see the module docstring for each field)."""
-    edition, language = _edition(doc, source)
-    published = _path_date(doc.url)
-    segments = [s for s in urlsplit(doc.url).path.split("/") if s and s not in source.editions]
-    section = segments[0] if segments and segments[0] in _SECTIONS else None
-    return ArticleRecord(
-        url=doc.url,
-        source=source.key,
-        edition=edition,
-        language=language,
-        headline=doc.headline,
-        authors=(),
-        published_at=datetime.combine(published, time(), UTC) if published else None,
-        modified_at=None,
-        tags=(),
-        section=section,
-        blocks=doc.blocks,
-        seed_text=render(doc),
-        collected_on=doc.collected_on,
-        fetched_at=datetime.combine(doc.collected_on, time(), UTC),
-        http_status=200,
-        warc_record_id=None,
-        parser=IMPORT_PARSER,
-    )
-
-
 def read_documents(
     files: list[Path], sources: Mapping[str, Source]
 ) -> dict[str, list[tuple[Path, ArticleRecord]]]:
@@ -146,7 +79,7 @@ def read_documents(
         except SeedFormatError as exc:
             problems.append(f"{path}:{exc.line}: {exc.message}")
             continue
-        source = _source_for(doc, sources)
+        source = document_source(doc, sources)
         if source is None:
             known = ", ".join(f"{s.label!r} ({s.base_url})" for s in sources.values())
             problems.append(
@@ -160,11 +93,8 @@ def read_documents(
     return by_source
 
 
-def import_seeds(
-    engine_url: str, paths: Iterable[Path], *, sources: Mapping[str, Source] | None = None
-) -> ImportResult:
+def import_seeds(engine_url: str, paths: Iterable[Path], *, sources: Mapping[str, Source]) -> ImportResult:
     """Load seed documents into the warehouse (nothing is loaded when any file is unusable)."""
-    sources = load_sources() if sources is None else sources
     files = seed_files(paths)
     by_source = read_documents(files, sources)
     if migrate.current(engine_url) is None:
@@ -182,13 +112,14 @@ def import_seeds(
                     )
                 else:
                     good.append(record)
-            digest = hashlib.sha256("\n".join(sorted(r.seed_text for _, r in entries)).encode("utf-8"))
+            # The run id stands for the documents' content: the same files give the same run.
+            label = sources[key].label
+            texts = sorted(render(seed_document(record, label)) for _, record in entries)
+            digest = hashlib.sha256("\n".join(texts).encode("utf-8"))
             run_id = f"seed-import-{key}-{digest.hexdigest()[:12]}"
             started = datetime.combine(max(r.collected_on for _, r in entries), time(), UTC)
             run = RunInfo(run_id=run_id, source=key, dag_run_id=None, started_at=started)
-            result = load_frame(
-                engine, records_to_frame(good), run, rejects=rejects_frame(rejects), sources=sources
-            )
+            result = load_records(engine, good, run, rejects=rejects, sources=sources)
             runs[run_id] = result.counts
     finally:
         engine.dispose()
@@ -199,6 +130,84 @@ def export_name(number: int, url: str) -> str:
     return f"{number:03d}_{hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]}.txt"
 
 
+@dataclass(frozen=True)
+class StoredSeed:
+    """An article to export: its id, URL and day (its text is read later, a chunk at a time)."""
+
+    article_id: int
+    url: str
+    day: date
+
+
+def stored_seeds(
+    conn: Connection,
+    *,
+    source: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    days: Iterable[date] | None = None,
+) -> list[StoredSeed]:
+    """The articles of ``source`` whose day lies between ``since`` and ``until`` (inclusive) or is one of
+    ``days``, sorted by day, then URL."""
+    query = select(Article.article_id, Article.url, Article.published_at, Article.collected_on)
+    if source:
+        query = query.where(Article.source == source)
+    ranges = [(since, until)] if days is None else [(day, day) for day in sorted(set(days))]
+    if days is not None and not ranges:
+        return []
+    conditions = [_day_between(low, high) for low, high in ranges if low is not None or high is not None]
+    if conditions:
+        query = query.where(or_(*conditions))
+    found = [
+        StoredSeed(article_id, url, published.astimezone(UTC).date() if published else collected)
+        for article_id, url, published, collected in conn.execute(query)
+    ]
+    return sorted(found, key=lambda seed: (seed.day, seed.url))
+
+
+def _day_between(low: date | None, high: date | None) -> ColumnElement[bool]:
+    """SQL for "the article's day is between ``low`` and ``high``": its publication time in the UTC days,
+    or, without one, its collected day."""
+    published: list[ColumnElement[bool]] = []
+    collected: list[ColumnElement[bool]] = [Article.published_at.is_(None)]
+    if low is not None:
+        start = datetime.combine(low, time(), UTC)
+        published.append(Article.published_at >= bindparam(None, start, type_=UTCDateTime()))
+        collected.append(Article.collected_on >= low)
+    if high is not None:
+        end = datetime.combine(high + timedelta(days=1), time(), UTC)
+        published.append(Article.published_at < bindparam(None, end, type_=UTCDateTime()))
+        collected.append(Article.collected_on <= high)
+    return or_(and_(*published), and_(*collected))
+
+
+def seed_texts(conn: Connection, seeds: list[StoredSeed]) -> Iterator[tuple[StoredSeed, str]]:
+    """Each seed with its stored text, in the order given, reading :data:`TEXT_CHUNK` texts at a time."""
+    for start in range(0, len(seeds), TEXT_CHUNK):
+        chunk = seeds[start : start + TEXT_CHUNK]
+        texts = dict(
+            conn.execute(
+                select(Article.article_id, Article.seed_text).where(
+                    Article.article_id.in_(bindparam("ids", expanding=True))
+                ),
+                {"ids": [seed.article_id for seed in chunk]},
+            ).all()
+        )
+        for seed in chunk:
+            yield seed, texts[seed.article_id]
+
+
+def write_seed_files(out_dir: Path, documents: Iterable[tuple[StoredSeed, str]]) -> list[Path]:
+    """Write the documents to ``out_dir``, numbered in the order given."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, (seed, text) in enumerate(documents):
+        path = out_dir / export_name(number, seed.url)
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written
+
+
 def export_seeds(
     engine_url: str,
     out_dir: Path,
@@ -207,28 +216,11 @@ def export_seeds(
     since: date | None = None,
     until: date | None = None,
 ) -> list[Path]:
-    """Write one seed file per stored article (filtered by source and publication date, inclusive)."""
-    query = select(Article.url, Article.seed_text, Article.published_at, Article.collected_on)
-    if source:
-        query = query.where(Article.source == source)
+    """Write one seed file per stored article (filtered by source and day, inclusive) into ``out_dir``."""
     engine = make_engine(engine_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(query).all()
+            seeds = stored_seeds(conn, source=source, since=since, until=until)
+            return write_seed_files(out_dir, seed_texts(conn, seeds))
     finally:
         engine.dispose()
-
-    def day(row: tuple) -> date:
-        return row[2].astimezone(UTC).date() if row[2] is not None else row[3]
-
-    chosen = sorted(
-        (r for r in rows if (since is None or day(r) >= since) and (until is None or day(r) <= until)),
-        key=lambda r: (day(r), r[0]),
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for number, row in enumerate(chosen):
-        path = out_dir / export_name(number, row[0])
-        path.write_bytes(row[1].encode("utf-8"))
-        written.append(path)
-    return written

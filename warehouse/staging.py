@@ -1,42 +1,51 @@
 """The loader's temporary staging tables: a batch is bulk-inserted here, then moved with set-based SQL.
 
-They are session-local temporary tables (dropped at commit on PostgreSQL, dropped by the loader on
-SQLite), so concurrent loads never see each other's batches and nothing of them reaches a dump.
+The batch table's data columns are the staged columns the load reads (``BATCH_COLUMNS``, from the article
+schema in ``transforms.schema``). The tables are session-local temporary tables (dropped at commit on
+PostgreSQL, dropped by the loader on SQLite), so concurrent loads never see each other's batches and
+nothing of them reaches a dump.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, Integer, MetaData, Table, Text
+from typing import Any
 
+from sqlalchemy import Column, Date, Index, Integer, MetaData, Table, Text
+from sqlalchemy.types import TypeEngine
+
+from transforms.schema import ARTICLE_COLUMNS, Kind
+from transforms.schema import Column as SchemaColumn
 from warehouse.types import UTCDateTime
+
+BATCH_COLUMNS: tuple[SchemaColumn, ...] = tuple(
+    c for c in ARTICLE_COLUMNS if c.stored or c.name == "fetched_at"
+)
+"""The staged columns the load reads: those the warehouse keeps, and the fetch time (its seen-times)."""
+
+
+def staging_type(kind: Kind) -> TypeEngine[Any]:
+    """The staging column type of a schema kind (a text list travels as its JSON text)."""
+    types: dict[Kind, TypeEngine[Any]] = {
+        Kind.TEXT: Text(),
+        Kind.TEXT_LIST: Text(),
+        Kind.INTEGER: Integer(),
+        Kind.TIMESTAMP: UTCDateTime(),
+        Kind.DATE: Date(),
+    }
+    return types[kind]
+
 
 staging_metadata = MetaData()
 
 
-def _temporary(name: str, *columns: Column) -> Table:
+def _temporary(name: str, *columns: Column[Any]) -> Table:
     return Table(name, staging_metadata, *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
 batch = _temporary(
     "newsetl_load_batch",
     Column("row_no", Integer, primary_key=True, autoincrement=False),
-    Column("url", Text),
-    Column("source", Text),
-    Column("edition", Text),
-    Column("language", Text),
-    Column("section", Text),
-    Column("headline", Text),
-    Column("authors", Text),
-    Column("tags", Text),
-    Column("published_at", UTCDateTime()),
-    Column("modified_at", UTCDateTime()),
-    Column("collected_on", Date),
-    Column("fetched_at", UTCDateTime()),
-    Column("parser", Text),
-    Column("body_text", Text),
-    Column("seed_text", Text),
-    Column("content_hash", Text),
-    Column("word_count", Integer),
+    *(Column(c.name, staging_type(c.kind)) for c in BATCH_COLUMNS),
     Column("payload", Text),
     # Filled in by the loader's statements:
     Column("reject_reason", Text),

@@ -66,9 +66,7 @@ def register(subparsers: Any) -> None:
 
 
 def _url(args: argparse.Namespace) -> str:
-    from transforms.settings import Settings
-
-    return args.url or Settings.from_env().resolved_warehouse_url()
+    return str(args.url or args.settings.resolved_warehouse_url())
 
 
 def _upgrade(args: argparse.Namespace) -> int:

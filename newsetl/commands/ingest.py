@@ -55,21 +55,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsetl ingest: {message}", file=sys.stderr)
         return code
 
-    from transforms.settings import Settings
-    from transforms.sources import load_sources
+    from transforms.sources import SourcesFileError, load_sources
 
-    sources = load_sources()
+    settings = args.settings
+    try:
+        sources = load_sources(settings.sources_path())
+    except (OSError, SourcesFileError) as exc:
+        return fail(str(exc))
     source = sources.get(args.source)
     if source is None:
         return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(sources))}")
-    unknown = sorted(set(args.edition) - set(source.editions))
-    if unknown:
-        editions = ", ".join(sorted(source.editions))
-        return fail(f"{', '.join(unknown)} is not an edition of {source.key} (it has {editions})")
     try:
+        editions = source.select_editions(args.edition)
         since = pipeline.parse_day(args.since, "--since") if args.since else None
         until = pipeline.parse_day(args.until, "--until") if args.until else None
-        settings = Settings.from_env()
     except ValueError as exc:
         return fail(str(exc))
     if since and until and until < since:
@@ -100,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
             figures["crawl"] = pipeline.crawl(
                 plan,
                 settings,
-                editions=args.edition or None,
+                source,
+                editions=editions,
                 since=since,
                 until=until,
                 incremental=not args.full,
@@ -109,11 +109,11 @@ def run(args: argparse.Namespace) -> int:
             console.print("[green]✓[/] crawl")
             step = "transform"
             status.update("transforming…")
-            figures["transform"] = pipeline.transform(plan)
+            figures["transform"] = pipeline.transform(plan, sources)
             console.print("[green]✓[/] transform")
             step = "load"
             status.update("loading…")
-            counts = pipeline.load(plan, settings, dag_run_id=None, started_at=started)
+            counts = pipeline.load(plan, settings, sources, dag_run_id=None, started_at=started)
             console.print("[green]✓[/] load")
             step = "check"
             status.update("checking…")

@@ -60,12 +60,13 @@ def _parse(args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from scrapers.parsers import UnknownSite, parse_page, source_for_url
+    from scrapers.parsers import parse_page
     from transforms.errors import NotAnArticle
-    from transforms.sources import SourcesFileError, load_sources
+    from transforms.normalise import staged_row
+    from transforms.sources import SourcesFileError, UnknownSite, load_sources, source_for_url
 
     try:
-        source = source_for_url(args.url, load_sources(args.sources))
+        source = source_for_url(args.url, load_sources(args.sources or args.settings.sources_path()))
     except (SourcesFileError, UnknownSite, OSError) as exc:
         print(f"newsetl parse: {exc}", file=sys.stderr)
         return 2
@@ -88,11 +89,18 @@ def _parse(args: argparse.Namespace) -> int:
     except NotAnArticle as exc:
         print(f"{args.page}: not an article: {exc}", file=sys.stderr)
         return 1
+    try:
+        # What the transform step stores: the derived texts come from the record the same way.
+        staged = staged_row(record, source.label)
+    except ValueError as exc:
+        print(f"{args.page}: the record cannot be written as a seed document: {exc}", file=sys.stderr)
+        return 1
     if args.json:
-        print(json.dumps(record.to_dict(), ensure_ascii=False, indent=2))
+        derived = {name: staged[name] for name in ("body_text", "seed_text", "content_hash", "word_count")}
+        print(json.dumps({**record.to_dict(), **derived}, ensure_ascii=False, indent=2))
     else:
         # The document exactly (it has no final newline), so that `> file.txt` is a valid seed file.
-        sys.stdout.write(record.seed_text)
+        sys.stdout.write(staged["seed_text"])
         if sys.stdout.isatty():
             sys.stdout.write("\n")
     return 0

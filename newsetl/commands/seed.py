@@ -93,16 +93,16 @@ def _date(value: str) -> Any:
 
 
 def _warehouse_url(args: argparse.Namespace) -> str:
-    from transforms.settings import Settings
-
-    return str(args.url or Settings.from_env().resolved_warehouse_url())
+    return str(args.url or args.settings.resolved_warehouse_url())
 
 
 def _import(args: argparse.Namespace) -> int:
+    from transforms.sources import load_sources
     from warehouse.seeds import SeedImportError, import_seeds
 
+    sources = load_sources(args.settings.sources_path())
     try:
-        result = import_seeds(_warehouse_url(args), args.paths)
+        result = import_seeds(_warehouse_url(args), args.paths, sources=sources)
     except SeedImportError as exc:
         _write(sys.stderr, "".join(f"{problem}\n" for problem in exc.problems) + "nothing was imported\n")
         return 1

@@ -27,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from scrapers.crawl import spider_for
-    from transforms.sources import SourcesFileError, default_sources_file, load_sources
+    from transforms.sources import SourcesFileError, load_sources
 
-    path = args.file or str(default_sources_file())
+    path = args.file or str(args.settings.sources_path())
     try:
         sources = load_sources(path)
     except (OSError, SourcesFileError) as exc:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"{path}: {len(sources)} sources, {sum(s.enabled for s in sources.values())} enabled")
     for source in sources.values():
-        spider = spider_for(source.key, path)[0]
+        spider = spider_for(source)[0]
         editions = ", ".join(f"{edition} ({language})" for edition, language in source.editions.items())
         discovery = len(source.feeds) + len(source.news_sitemaps) + len(source.sitemap_indexes)
         state = "enabled " if source.enabled else "disabled"

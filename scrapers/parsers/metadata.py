@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
+from transforms.blocks import Paragraph
 from transforms.text import normalize_space
+
+_TAB_OR_NEWLINE = re.compile(r"[\t\r\n]+")
 
 
 def clean(value: object) -> str:
@@ -24,20 +27,41 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def jsonld_people(value: Any) -> tuple[str, ...]:
-    """The names of the ``Person`` authors in a JSON-LD ``author`` value.
+def _one_name(name: str) -> tuple[str, ...]:
+    return (name,)
 
-    Organisations are left out on purpose: a site that names itself as the author has not named the
-    person who wrote the piece, and the markup may still do so.
+
+def jsonld_authors(
+    value: Any, split: Callable[[str], Iterable[str]] = _one_name
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(persons, organisations)`` named in a JSON-LD ``author`` value, each in order without repeats.
+
+    A plain string or an object without ``@type`` counts as a person; an object's name is its ``name``, or
+    its ``givenName`` and ``familyName``. Values that are URLs (profile pages) are not names. ``split``
+    turns one person's name field into names (a byline "Ann Lee and Bo Chan" into two, say).
     """
     items = value if isinstance(value, list) else [value]
-    names: list[str] = []
+    persons: list[str] = []
+    organisations: list[str] = []
     for item in items:
         if isinstance(item, str):
-            names.append(clean(item))
-        elif isinstance(item, dict) and item.get("@type", "Person") == "Person":
-            names.append(clean(item.get("name")))
-    return unique(names)
+            name = clean(item)
+            kinds = {"Person"}
+        elif isinstance(item, dict):
+            kind = item.get("@type", "Person")
+            kinds = set(kind) if isinstance(kind, list) else {kind}
+            name = clean(item.get("name")) or normalize_space(
+                f"{clean(item.get('givenName'))} {clean(item.get('familyName'))}"
+            )
+        else:
+            continue
+        if not name or name.startswith(("http://", "https://")):
+            continue
+        if "Person" in kinds:
+            persons.extend(split(name))
+        else:
+            organisations.append(name)
+    return unique(persons), unique(organisations)
 
 
 def jsonld_keywords(value: Any) -> tuple[str, ...]:
@@ -58,14 +82,12 @@ def language_tag(value: object) -> str:
     return value.strip().replace("_", "-").split("-")[0].lower()
 
 
-def same_site(url: str, base_url: str) -> bool:
-    """True when ``url`` is an absolute http(s) URL on ``base_url``'s host (``www.`` or not)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    base_host = urlsplit(base_url).hostname or ""
-    return parts.hostname.removeprefix("www.") == base_host.removeprefix("www.")
+def jsonld_paragraphs(value: object) -> list[Paragraph]:
+    """A JSON-LD ``articleBody`` (plain text) as paragraphs: sites separate them with tabs or line breaks.
 
-
-def absolute(url: str, page_url: str) -> str:
-    return urljoin(page_url, url.strip()) if url.strip() else ""
+    Entities do slip into it, so they are decoded; unlike :func:`clean` the separators are kept until the
+    text is split."""
+    if not isinstance(value, str):
+        return []
+    parts = (normalize_space(part) for part in _TAB_OR_NEWLINE.split(html.unescape(value)))
+    return [Paragraph(part) for part in parts if part]

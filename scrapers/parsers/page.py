@@ -1,6 +1,9 @@
-"""A fetched page, parsed once: its element tree, its JSON-LD article object and its meta tags.
+"""A fetched page, parsed once: its element tree, its JSON-LD documents and its meta tags.
 
-Every design parser reads from one ``Page``; nothing parses the HTML a second time.
+Every design parser reads from one ``Page``. The HTML is parsed by selectolax (lexbor), the JSON-LD blocks
+are decoded once; readers that change a tree (the body's blocks, the generic extractor's pruning) work on
+a copy of the part they need, so the page stays as fetched and the order in which fields are read does
+not matter.
 """
 
 from __future__ import annotations
@@ -8,7 +11,9 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -29,18 +34,20 @@ ARTICLE_TYPES = frozenset(
     }
 )
 
+JSONLD_MAX_DEPTH = 6
+"""How deep in a JSON-LD document an article object is looked for (``WebPage.mainEntity`` is at 2)."""
+
 
 @dataclass
 class Page:
     url: str
     tree: LexborHTMLParser
-    jsonld: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, html: bytes | str, url: str) -> Page:
         tree = LexborHTMLParser(decode_html(html) if isinstance(html, bytes) else html)
-        return cls(url=url, tree=tree, jsonld=_article_jsonld(tree), meta=_meta(tree))
+        return cls(url=url, tree=tree, meta=_meta(tree))
 
     def first(self, selector: str) -> LexborNode | None:
         return self.tree.css_first(selector)
@@ -63,6 +70,62 @@ class Page:
     def canonical_link(self) -> str:
         node = self.tree.css_first('link[rel="canonical"]')
         return (node.attributes.get("href") or "").strip() if node is not None else ""
+
+    @cached_property
+    def jsonld_documents(self) -> list[Any]:
+        """Every JSON-LD block of the page, decoded, in page order.
+
+        Malformed blocks are skipped: publishers ship broken JSON-LD often enough that one bad block must
+        not hide the markup. ``strict=False`` accepts the raw tabs some pages leave inside ``articleBody``.
+        """
+        documents = []
+        for node in self.tree.css('script[type="application/ld+json"]'):
+            try:
+                documents.append(json.loads(node.text(deep=True), strict=False))
+            except ValueError:
+                continue
+        return documents
+
+    @cached_property
+    def jsonld(self) -> dict[str, Any]:
+        """The first JSON-LD object of an article type at the top of a document or in its ``@graph``
+        (where site parsers look), or ``{}``."""
+        return self.jsonld_article(nested=False)
+
+    def jsonld_article(self, *, nested: bool) -> dict[str, Any]:
+        """The first article object of the page's JSON-LD, or ``{}``; with ``nested`` also one nested in
+        another object (``WebPage.mainEntity``, ``ItemPage.about``…), as a generic parser meets them."""
+        for document in self.jsonld_documents:
+            for obj in jsonld_objects(document, nested=nested):
+                if jsonld_types(obj) & ARTICLE_TYPES:
+                    return obj
+        return {}
+
+
+def jsonld_objects(data: Any, *, nested: bool, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON-LD document, depth first: each object, then its ``@graph`` (or, with
+    ``nested``, every value in order); lists are walked item by item. Bounded by
+    :data:`JSONLD_MAX_DEPTH`, so a hostile document cannot make the walk run away."""
+    if depth > JSONLD_MAX_DEPTH:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from jsonld_objects(item, nested=nested, depth=depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        children = list(data.values()) if nested else [data.get("@graph")]
+        for child in children:
+            if isinstance(child, dict | list):
+                yield from jsonld_objects(child, nested=nested, depth=depth + 1)
+
+
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {str(k) for k in kind}
+    return set()
 
 
 # <meta charset="windows-1251"> or <meta http-equiv="Content-Type" content="text/html; charset=...">
@@ -97,38 +160,3 @@ def _meta(tree: LexborHTMLParser) -> dict[str, str]:
         if key and content is not None and key.lower() not in found:
             found[key.lower()] = content
     return found
-
-
-def _article_jsonld(tree: LexborHTMLParser) -> dict[str, Any]:
-    """The first JSON-LD object of an article type, or ``{}``.
-
-    Malformed blocks are skipped: publishers ship broken JSON-LD often enough that one bad block must not
-    hide the markup. ``strict=False`` accepts the raw tabs some pages leave inside ``articleBody``.
-    """
-    for node in tree.css('script[type="application/ld+json"]'):
-        try:
-            data = json.loads(node.text(deep=True), strict=False)
-        except ValueError:
-            continue
-        for obj in _objects(data):
-            if _types(obj) & ARTICLE_TYPES:
-                return obj
-    return {}
-
-
-def _objects(data: Any) -> list[dict[str, Any]]:
-    if isinstance(data, list):
-        return [obj for item in data for obj in _objects(item)]
-    if isinstance(data, dict):
-        graph = data.get("@graph")
-        return [data, *_objects(graph)] if graph is not None else [data]
-    return []
-
-
-def _types(obj: dict[str, Any]) -> set[str]:
-    kind = obj.get("@type")
-    if isinstance(kind, str):
-        return {kind}
-    if isinstance(kind, list):
-        return {str(k) for k in kind}
-    return set()

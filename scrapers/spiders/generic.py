@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from scrapers.discovery import SpiderArgumentError
 from scrapers.parsers.generic import looks_like_article_url
 from scrapers.spiders.base import NewsSpider
+from transforms.urls import path_segments
 
 
 class GenericSpider(NewsSpider):
@@ -29,6 +30,9 @@ class GenericSpider(NewsSpider):
         if not source:
             raise SpiderArgumentError("source: missing; run it as scrapy crawl generic -a source=KEY")
         super().__init__(*args, source=source, **kwargs)
+
+    def _configure(self, sources_file: str) -> None:
+        super()._configure(sources_file)
         pattern = self.source.article_pattern
         self.article_path = re.compile(pattern) if pattern else None
 
@@ -39,7 +43,9 @@ class GenericSpider(NewsSpider):
                 return None
         elif not looks_like_article_url(url):
             return None
-        first = next((segment for segment in path.split("/") if segment), "")
-        if first in self.source.editions:
-            return first
-        return next(iter(self.source.editions))
+        segments = path_segments(url)
+        return (
+            segments[0]
+            if segments and segments[0] in self.source.editions
+            else next(iter(self.source.editions))
+        )

@@ -59,10 +59,10 @@ def test_ingest_is_hourly_one_run_at_a_time_without_catchup(dagbag) -> None:
 
 
 def test_ingest_chains_crawl_transform_load_check_per_enabled_source(dagbag) -> None:
-    from transforms.sources import load_sources
+    from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
     dag = dagbag.dags["news_ingest"]
-    enabled = [key for key, source in load_sources().items() if source.enabled]
+    enabled = [key for key, source in load_sources(DEFAULT_SOURCES_FILE).items() if source.enabled]
     assert enabled
     for source in enabled:
         ids = [f"{source}.{step}" for step in ("crawl", "transform", "load", "check")]
@@ -72,14 +72,18 @@ def test_ingest_chains_crawl_transform_load_check_per_enabled_source(dagbag) -> 
     assert [outlet.name for outlet in load.outlets] == ["newsetl_articles"]
 
 
-def test_ingest_sources_can_be_narrowed_and_a_wrong_name_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_sources_can_be_narrowed_and_a_wrong_name_is_named() -> None:
     from newsetl.dag_defaults import enabled_sources
+    from transforms.settings import Settings
+    from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
-    monkeypatch.setenv("NEWSETL_INGEST_SOURCES", " pravda ,")
-    assert enabled_sources() == ["pravda"]
-    monkeypatch.setenv("NEWSETL_INGEST_SOURCES", "pravda,atlantis")
+    sources = load_sources(DEFAULT_SOURCES_FILE)
+    narrowed = Settings.from_env({"NEWSETL_INGEST_SOURCES": " pravda ,"})
+    assert enabled_sources(sources, narrowed) == ["pravda"]
+    assert enabled_sources(sources, Settings()) == [k for k, s in sources.items() if s.enabled]
+    wrong = Settings.from_env({"NEWSETL_INGEST_SOURCES": "pravda,atlantis"})
     with pytest.raises(ValueError, match="NEWSETL_INGEST_SOURCES names unknown source.s. atlantis"):
-        enabled_sources()
+        enabled_sources(sources, wrong)
 
 
 def test_export_follows_the_articles_asset(dagbag) -> None:

@@ -10,7 +10,7 @@ import pytest
 import site_fixtures
 from sqlalchemy import create_engine, text
 
-from transforms.sources import load_sources
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
@@ -83,7 +83,7 @@ def test_news_ingest_dag_test_fills_the_warehouse(
         "SELECT run_id, source, dag_run_id, status, discovered, inserted, updated, unchanged, quarantined,"
         " skipped, failed FROM crawl_runs ORDER BY source",
     )
-    enabled = sorted(key for key, source in load_sources().items() if source.enabled)
+    enabled = sorted(key for key, source in load_sources(DEFAULT_SOURCES_FILE).items() if source.enabled)
     assert [run[1] for run in runs] == enabled
     for _, _, other_dag_run_id, other_status, other_discovered, *other_parts in runs:
         assert (other_dag_run_id, other_status) == (dag_run.run_id, "loaded")

@@ -14,6 +14,9 @@ from sqlalchemy import create_engine, text
 
 from newsetl import pipeline
 from transforms.settings import Settings
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
@@ -44,9 +47,9 @@ def test_reparse_reloads_stored_pages_and_versions_only_what_changed(
     settings = Settings.from_env()
     plan = pipeline.RunPlan.make("pravda", "first", settings)
     with site_fixtures.replay_process([fixture_site.warc]) as mirror:
-        pipeline.crawl(plan, replace(settings, mirror=mirror), log=lambda line: None)
-    pipeline.transform(plan)
-    first = pipeline.load(plan, settings, dag_run_id=None, started_at=datetime.now(UTC))
+        pipeline.crawl(plan, replace(settings, mirror=mirror), SOURCES["pravda"], log=lambda line: None)
+    pipeline.transform(plan, SOURCES)
+    first = pipeline.load(plan, settings, SOURCES, dag_run_id=None, started_at=datetime.now(UTC))
     expected = len(fixture_site.articles)
     assert first["inserted"] == expected
 

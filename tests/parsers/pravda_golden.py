@@ -17,7 +17,8 @@ from typing import Any
 
 from scrapers.parsers import parse_page
 from transforms.errors import NotAnArticle
-from transforms.sources import Source, load_sources
+from transforms.normalise import staged_row
+from transforms.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pravda"
 PAGES = FIXTURES / "pages"
@@ -49,7 +50,7 @@ class GoldenPage:
 
 
 def sources() -> dict[str, Source]:
-    return {**load_sources(), **load_sources(EXTRA_SOURCES)}
+    return {**load_sources(DEFAULT_SOURCES_FILE), **load_sources(EXTRA_SOURCES)}
 
 
 def golden_pages() -> list[GoldenPage]:
@@ -67,7 +68,8 @@ def golden_pages() -> list[GoldenPage]:
 
 
 def parse_golden(page: GoldenPage, known_sources: dict[str, Source]) -> dict[str, Any]:
-    """The record as its JSON dict, or ``{"not_article": {"reason", "detail"}}``."""
+    """The record as its JSON dict with the seed document the pipeline stores for it, or
+    ``{"not_article": {"reason", "detail"}}``."""
     try:
         record = parse_page(
             page.html(),
@@ -79,7 +81,8 @@ def parse_golden(page: GoldenPage, known_sources: dict[str, Source]) -> dict[str
         )
     except NotAnArticle as exc:
         return {"not_article": {"reason": exc.reason, "detail": exc.detail}}
-    return record.to_dict()
+    seed_text = staged_row(record, known_sources[page.source].label)["seed_text"]
+    return {**record.to_dict(), "seed_text": seed_text}
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from pravda_golden import sources
 
 from scrapers.parsers import parse_page
 from transforms.blocks import ListBlock
+from transforms.normalise import staged_row
 from transforms.record import ArticleRecord
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "pravda" / "real"
@@ -134,4 +135,7 @@ def test_news_page_keeps_its_list_and_reads_the_rest_of_the_record() -> None:
     assert record.url == PAGES[1].url + "/"  # the page's canonical link
     assert (record.edition, record.language, record.section) == ("ukr", "uk", "tehnologiji")
     assert record.tags == ("гральний бізнес", "Мінцифри")
-    assert record.seed_text.split("\n")[4] == "Економічна правда"
+    # The source's label from the sources file is the seed document's source line.
+    assert (
+        staged_row(record, sources()[record.source].label)["seed_text"].split("\n")[4] == "Економічна правда"
+    )

@@ -20,6 +20,9 @@ from sqlalchemy import create_engine, text
 
 from scrapers.warc import WarcRunWriter
 from transforms.settings import Settings
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -158,7 +161,7 @@ def build_hostile_site(out_dir: Path) -> HostileSite:
     def article(url: str, template: str, article_id: int) -> str:
         headline = f"{builder.TEMPLATES[template].headline} (№{article_id})"
         headlines[url] = headline
-        day = builder.path_date(url) or date(2025, 12, 1)
+        day = builder.url_date(url) or date(2025, 12, 1)
         return _html(template, url, headline, day, article_id)
 
     responses.append((f"{BASE}/robots.txt", 200, [("Content-Type", "text/plain")], ROBOTS_TXT.encode()))
@@ -252,9 +255,11 @@ def run_pipeline(settings: Settings, run_id: str, *, editions: list[str] | None 
 
     plan = pipeline.RunPlan.make("pravda", run_id, settings)
     lines: list[str] = []
-    crawl = pipeline.crawl(plan, settings, editions=editions, log=lines.append)
-    transform = pipeline.transform(plan)
-    counts = pipeline.load(plan, settings, dag_run_id=None, started_at=datetime(2025, 12, 31, tzinfo=UTC))
+    crawl = pipeline.crawl(plan, settings, SOURCES["pravda"], editions=editions, log=lines.append)
+    transform = pipeline.transform(plan, SOURCES)
+    counts = pipeline.load(
+        plan, settings, SOURCES, dag_run_id=None, started_at=datetime(2025, 12, 31, tzinfo=UTC)
+    )
     from warehouse.checks import run_checks
 
     return {
@@ -262,7 +267,7 @@ def run_pipeline(settings: Settings, run_id: str, *, editions: list[str] | None 
         "crawl": crawl,
         "transform": transform,
         "counts": counts,
-        "check": run_checks(pipeline.warehouse_url(settings), plan.run_id),
+        "check": run_checks(settings.resolved_warehouse_url(), plan.run_id),
         "log": lines,
     }
 

@@ -26,6 +26,7 @@ from conftest import query, quiet_settings, record_figures, site_fixtures
 from sqlalchemy import MetaData, create_engine, select
 
 from scrapers.replay import Fault, FaultPlan, ReplayServer
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +35,7 @@ PYTHON = sys.executable
 NEWSETL = str(Path(sys.executable).parent / "newsetl")
 STARTED = datetime(2025, 12, 31, 6, tzinfo=UTC)
 GUARD = 180  # seconds: a guard against a hung child, not a measurement
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 
 def _wait_for(condition: Callable[[], bool], process: subprocess.Popen[Any], what: str) -> None:
@@ -143,15 +145,16 @@ def big_staged(tmp_path_factory: pytest.TempPathFactory) -> str:
         for record in records:
             line = {"url": record.url, "outcome": "parsed", "reason": "", "http_status": 200}
             outcomes.write(json.dumps(line) + "\n")
-    stage_run(str(raw), str(base / "staged"), run_id="pravda_big")
+    stage_run(str(raw), str(base / "staged"), run_id="pravda_big", sources=SOURCES)
     return str(base / "staged")
 
 
 LOAD_CHILD = """
 import sys
 from datetime import datetime
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse.load import RunInfo, load_staged
-load_staged(sys.argv[1], engine_url=sys.argv[2],
+load_staged(sys.argv[1], engine_url=sys.argv[2], sources=load_sources(DEFAULT_SOURCES_FILE),
             run=RunInfo("pravda_big", "pravda", None, datetime.fromisoformat(sys.argv[3])))
 """
 
@@ -244,9 +247,9 @@ def test_kill_9_inside_the_load_leaves_nothing_partial_and_the_rerun_completes(
         assert query(url, f"SELECT COUNT(*) FROM {table}") == [(0,)], f"{table} holds part of the batch"
 
     run = RunInfo("pravda_big", "pravda", None, STARTED)
-    counts = load_staged(big_staged, engine_url=url, run=run).counts
+    counts = load_staged(big_staged, engine_url=url, run=run, sources=SOURCES).counts
     assert counts["inserted"] == BATCH and counts["discovered"] == BATCH
-    load_staged(big_staged, engine_url=clean_url, run=run)
+    load_staged(big_staged, engine_url=clean_url, run=run, sources=SOURCES)
     volatile = frozenset({"finished_at"})  # when the load committed
     crashed_dump, clean_dump = _dump(url, volatile=volatile), _dump(clean_url, volatile=volatile)
     assert crashed_dump == clean_dump
@@ -265,8 +268,10 @@ def test_kill_9_inside_the_load_leaves_nothing_partial_and_the_rerun_completes(
 CRAWL_CHILD = """
 from newsetl import pipeline
 from transforms.settings import Settings
+from transforms.sources import load_sources
 settings = Settings.from_env()
-pipeline.crawl(pipeline.RunPlan.make("pravda", "retry", settings), settings, log=lambda line: None)
+source = load_sources(settings.sources_path())["pravda"]
+pipeline.crawl(pipeline.RunPlan.make("pravda", "retry", settings), settings, source, log=lambda line: None)
 """
 # Columns that differ between any two crawls of the same site: when each page was fetched (and the dates and
 # WARC record ids derived from that), and when each run committed.
@@ -296,11 +301,13 @@ def _pipeline_run(data_root: Path, mirror: str, *, crash_crawl_first: FaultPlan 
         faults.faults.clear()
         assert Path(plan.raw_url, "outcomes.jsonl").exists()  # the crash left a partial run folder
     # The retry: the task runs again with the same run id, so the same folders, then the rest of the DAG.
-    pipeline.crawl(plan, settings, log=lambda line: None)
-    pipeline.transform(plan)
-    pipeline.load(plan, settings, dag_run_id="scheduled__2025-12-31T06:00:00+00:00", started_at=STARTED)
+    pipeline.crawl(plan, settings, SOURCES["pravda"], log=lambda line: None)
+    pipeline.transform(plan, SOURCES)
+    pipeline.load(
+        plan, settings, SOURCES, dag_run_id="scheduled__2025-12-31T06:00:00+00:00", started_at=STARTED
+    )
     pipeline.check(plan, settings)
-    return pipeline.warehouse_url(settings)
+    return settings.resolved_warehouse_url()
 
 
 def test_a_task_retried_after_a_crash_leaves_the_same_warehouse_as_a_clean_run(

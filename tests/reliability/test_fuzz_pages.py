@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapers.parsers import as_the_seed_reads, parse_page
+from scrapers.parsers import parse_page
 from transforms.blocks import Heading, ListBlock, Paragraph
 from transforms.errors import NotAnArticle
 from transforms.html_blocks import html_to_blocks
-from transforms.seed import SeedDocument, parse, render
-from transforms.sources import load_sources
+from transforms.normalise import staged_row
+from transforms.seed import SeedDocument, as_read, parse, render
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from transforms.text import normalize_space
 
 SCRIPT_MARK = "SCRIPTMARK"
@@ -85,14 +86,14 @@ def test_html_to_blocks_leaves_no_markup_or_script_from_tag_soup(html: str) -> N
 @given(tag_soup())
 def test_blocks_from_any_html_survive_the_seed_format(html: str) -> None:
     # The blocks as parse_page stores them: one-line blocks are headings exactly when the seed reads them so.
-    blocks = as_the_seed_reads(tuple(html_to_blocks(html)))
+    blocks = as_read(tuple(html_to_blocks(html)))
     doc = SeedDocument(date(2025, 12, 1), "Headline", "Pravda Ukraine", blocks, "https://example.com/a/1/")
     text = render(doc)  # a refusal here would fail every page with such a body in parse_page
     assert parse(text) == doc
     assert render(parse(text)) == text
 
 
-PRAVDA = load_sources()["pravda"]
+PRAVDA = load_sources(DEFAULT_SOURCES_FILE)["pravda"]
 FETCHED = datetime(2025, 12, 31, tzinfo=UTC)
 
 
@@ -102,8 +103,8 @@ def _parse_or_refuse(html: bytes | str, url: str) -> None:
     except NotAnArticle as refusal:
         assert refusal.reason
         return
-    # Whatever is accepted is a record the transform step can judge: its seed text ends with its URL.
-    assert record.seed_text.endswith(record.url)
+    # Whatever is accepted is a record the transform step can stage: its seed document renders.
+    assert staged_row(record, PRAVDA.label)["seed_text"].endswith(record.url)
 
 
 @settings(max_examples=200, deadline=None)

@@ -21,9 +21,17 @@ SQL_CALLS = frozenset({"execute", "exec_driver_sql", "executemany", "executescri
 SQL_INTERPOLATION_ALLOWED: dict[str, frozenset[str]] = {
     # role and database names quoted by the dialect's identifier preparer; the password by psycopg's Literal.
     "warehouse/roles.py": frozenset({"role", "literal", "database"}),
-    # the loader's own staging table names, and its CASE clauses built from the module's rule constants.
+    # the loader's own staging table names, its CASE clauses built from the module's rule constants, and
+    # its column lists, built from the article schema's column names (transforms/schema.py).
     "warehouse/load.py": frozenset(
-        {"table.name", "' '.join((f'WHEN {condition} THEN {reason}' for condition, reason in _CHECKS))"}
+        {
+            "table.name",
+            "' '.join((f'WHEN {condition} THEN {reason}' for condition, reason in _CHECKS))",
+            "_ARTICLE_COLUMNS",
+            "_VERSION_COLUMNS",
+            "_BATCH_VERSION_COLUMNS",
+            "_CHANGED_COLUMNS",
+        }
     ),
     # view and trigger names and view bodies that each migration defines itself.
     "warehouse/migrations/versions/*.py": frozenset({"name", "query", "action"}),

@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from scrapers.urls import path_date
 from scrapers.warc import WarcRunWriter
+from transforms.urls import url_date
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import other_sources  # a sibling module: tests/ is not a package
@@ -280,7 +280,7 @@ def build_site(out_dir: Path) -> Site:
         golden_status[url] = status
         pages[url] = html
         if status == 200:
-            day = path_date(url)
+            day = url_date(url)
             assert day is not None
             stamp = datetime.combine(day, datetime.min.time(), tzinfo=KYIV).isoformat()
             articles.append(

@@ -15,8 +15,12 @@ import site_fixtures
 from scrapers.crawl import run_crawl, spider_for
 from scrapers.replay import ReplayServer
 from scrapers.warc import WarcRunWriter
+from transforms.normalise import staged_row
+from transforms.record import ArticleRecord
 from transforms.settings import Settings
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 other_sources = sys.modules["other_sources"]
 pytestmark = pytest.mark.slow
@@ -37,7 +41,7 @@ def test_every_enabled_generic_source_has_fixtures() -> None:
     for spec in other_sources.SPECS:
         source = sources[spec.key]
         assert source.base_url == spec.base and spec.feed in source.feeds
-        assert spider_for(spec.key) == ("generic", ["-a", f"source={spec.key}"])
+        assert spider_for(source) == ("generic", ["-a", f"source={spec.key}"])
 
 
 @pytest.mark.parametrize("key", GENERIC_KEYS)
@@ -56,8 +60,9 @@ def test_scrapy_crawl_generic_yields_the_sources_articles(
         assert item["published_at"].startswith(expected[url].published)
         assert (item["edition"], item["language"]) == ("en", "en")
         assert item["parser"].startswith("generic@")
-        assert "Read also" not in item["seed_text"] and "Share on" not in item["seed_text"]
-        assert item["seed_text"].endswith("\n" + url)
+        seed_text = staged_row(ArticleRecord.from_dict(item), SOURCES[key].label)["seed_text"]
+        assert "Read also" not in seed_text and "Share on" not in seed_text
+        assert seed_text.endswith("\n" + url)
     outcomes = run.outcomes
     assert {u for u, o in outcomes.items() if o["outcome"] == "parsed"} == set(expected)
     # The feed's link to a section page is not an article URL: counted, never fetched.
@@ -139,7 +144,7 @@ def test_a_source_added_as_one_yaml_entry_is_crawled(tmp_path: Path) -> None:
     assert settings.sources_file == str(sources_file)
     with ReplayServer([warc]) as server:
         result = run_crawl(
-            "lvivnews",
+            load_sources(settings.sources_path())["lvivnews"],
             str(tmp_path / "raw"),
             settings=replace(settings, mirror=server.url),
             log=lambda line: None,
@@ -149,7 +154,9 @@ def test_a_source_added_as_one_yaml_entry_is_crawled(tmp_path: Path) -> None:
     (item,) = [json.loads(line) for line in (tmp_path / "raw" / "items.jsonl").read_text().splitlines()]
     assert item["url"] == f"{LVIV}/en/city/tram-line-to-sykhiv-reopens-after-repairs/"
     assert item["source"] == "lvivnews" and item["headline"] == "Tram line to Sykhiv reopens after repairs"
-    assert item["seed_text"].split("\n")[4] == "Lviv News"  # the entry's label is the seed's source line
+    # The entry's label is the seed document's source line.
+    lviv = load_sources(sources_file)["lvivnews"]
+    assert staged_row(ArticleRecord.from_dict(item), lviv.label)["seed_text"].split("\n")[4] == "Lviv News"
     assert "generic: editions en" in (tmp_path / "raw" / "crawl.log").read_text(encoding="utf-8")
 
 

@@ -11,7 +11,6 @@ from transforms.settings import Settings
 from transforms.sources import (
     DEFAULT_SOURCES_FILE,
     SourcesFileError,
-    default_sources_file,
     load_sources,
     parse_sources,
 )
@@ -124,12 +123,10 @@ def test_a_disabled_source_may_lack_discovery() -> None:
     assert parse_sources(text)["lvivnews"].enabled is False
 
 
-def test_the_sources_file_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sources_file_comes_from_the_settings(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text(GOOD, encoding="utf-8")
-    assert Settings.from_env({"NEWSETL_SOURCES_FILE": str(path)}).sources_file == str(path)
-    monkeypatch.setenv("NEWSETL_SOURCES_FILE", str(path))
-    assert default_sources_file() == path
-    assert set(load_sources()) == {"lvivnews"}
-    monkeypatch.delenv("NEWSETL_SOURCES_FILE")
-    assert default_sources_file() == DEFAULT_SOURCES_FILE
+    settings = Settings.from_env({"NEWSETL_SOURCES_FILE": str(path)})
+    assert settings.sources_file == str(path) and settings.sources_path() == path
+    assert set(load_sources(settings.sources_path())) == {"lvivnews"}
+    assert Settings.from_env({}).sources_path() == DEFAULT_SOURCES_FILE

@@ -10,12 +10,12 @@ from sqlalchemy import Engine, text
 from wh_factory import make_record, parsed, write_raw
 
 from transforms.record import ArticleRecord
-from transforms.sources import load_sources
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from transforms.stage import stage_run
 from warehouse.checks import run_checks
 from warehouse.load import RunInfo, load_staged
 
-SOURCES = load_sources()
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 T0 = datetime(2024, 11, 25, 9, 0, tzinfo=UTC)
 
 
@@ -24,7 +24,7 @@ def load_run(tmp_path: Path, warehouse_url: str, run_id: str, records: list[Arti
     write_raw(raw, records, [parsed(r) for r in records])
     stage_run(str(raw), str(staged), run_id=run_id, sources=SOURCES)
     run = RunInfo(run_id=run_id, source="pravda", dag_run_id=f"manual__{run_id}", started_at=T0)
-    return load_staged(str(staged), engine_url=warehouse_url, run=run).counts
+    return load_staged(str(staged), engine_url=warehouse_url, run=run, sources=SOURCES).counts
 
 
 def test_a_clean_run_passes(tmp_path: Path, warehouse_url: str) -> None:

@@ -6,18 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, text
 from wh_dump import dump
-from wh_factory import make_record, parsed, write_raw
+from wh_factory import load_rows, make_record, parsed, staged, write_raw
 
-from transforms.frame import records_to_frame
-from transforms.sources import load_sources
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from transforms.stage import stage_run
-from warehouse.load import COUNT_NAMES, RunInfo, load_frame, load_staged
+from warehouse.load import COUNT_NAMES, RunInfo, load_records, load_staged
 
-SOURCES = load_sources()
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 T0 = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
 T1 = datetime(2024, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -33,7 +32,7 @@ def rows(engine: Engine, sql: str, **params: object) -> list[tuple]:
 
 def test_first_load_inserts_articles_versions_tags_and_the_run(engine: Engine) -> None:
     records = [make_record(i) for i in range(3)]
-    result = load_frame(engine, records_to_frame(records), run("r1"), sources=SOURCES)
+    result = load_records(engine, records, run("r1"), sources=SOURCES)
     assert result.counts == {
         "discovered": 3,
         "inserted": 3,
@@ -60,25 +59,22 @@ def test_reloading_the_same_batch_leaves_the_warehouse_byte_identical(
     engine: Engine, warehouse_url: str, request: pytest.FixtureRequest
 ) -> None:
     first = [make_record(i) for i in range(4)]
-    load_frame(engine, records_to_frame(first), run("r1"), sources=SOURCES)
+    load_records(engine, first, run("r1"), sources=SOURCES)
     changed = [replace(first[0], headline="A changed headline"), *first[1:3], make_record(9)]
-    bad = replace(make_record(20), url="ftp://nowhere/x")
-    batch = records_to_frame([*changed, bad])
-    rejects = pd.DataFrame(
-        [
-            {
-                "url": "https://www.pravda.com.ua/x/",
-                "stage": "crawl",
-                "reason": "not an article: listing",
-                "payload": "{}",
-            }
-        ]
-    )
-    counts = load_frame(
+    batch = [*(staged(r) for r in changed), staged(make_record(20), url="ftp://nowhere/x")]
+    rejects = [
+        {
+            "url": "https://www.pravda.com.ua/x/",
+            "stage": "crawl",
+            "reason": "not an article: listing",
+            "payload": "{}",
+        }
+    ]
+    counts = load_rows(
         engine, batch, run("r2", T1), rejects=rejects, skipped=2, failed=1, sources=SOURCES
     ).counts
     before = dump(warehouse_url, request)
-    again = load_frame(
+    again = load_rows(
         engine, batch, run("r2", T1), rejects=rejects, skipped=2, failed=1, sources=SOURCES
     ).counts
     assert dump(warehouse_url, request) == before
@@ -96,15 +92,15 @@ def test_reloading_the_same_batch_leaves_the_warehouse_byte_identical(
         }
     )
     # Reloading the older run after the newer one changed nothing either.
-    load_frame(engine, records_to_frame(first), run("r1"), sources=SOURCES)
+    load_records(engine, first, run("r1"), sources=SOURCES)
     assert dump(warehouse_url, request) == before
 
 
 def test_same_content_only_moves_last_seen_at_and_changed_content_adds_a_version(engine: Engine) -> None:
     original = make_record(1)
-    load_frame(engine, records_to_frame([original]), run("r1"), sources=SOURCES)
+    load_records(engine, [original], run("r1"), sources=SOURCES)
     seen_again = replace(original, fetched_at=T1, collected_on=T1.date())
-    counts = load_frame(engine, records_to_frame([seen_again]), run("r2", T1), sources=SOURCES).counts
+    counts = load_records(engine, [seen_again], run("r2", T1), sources=SOURCES).counts
     assert (counts["unchanged"], counts["updated"]) == (1, 0)
     state = rows(engine, "SELECT first_seen_at, last_seen_at, current_version, last_run_id FROM articles")
     assert [str(v)[:10] for v in state[0][:2]] == ["2024-11-25", "2024-11-26"]
@@ -116,7 +112,7 @@ def test_same_content_only_moves_last_seen_at_and_changed_content_adds_a_version
         fetched_at=datetime(2024, 11, 27, tzinfo=UTC),
         tags=("war", "drones"),
     )
-    counts = load_frame(engine, records_to_frame([edited]), run("r3", T1), sources=SOURCES).counts
+    counts = load_records(engine, [edited], run("r3", T1), sources=SOURCES).counts
     assert (counts["unchanged"], counts["updated"]) == (0, 1)
     assert rows(engine, "SELECT headline, current_version FROM articles") == [(edited.headline, 2)]
     history = rows(
@@ -128,16 +124,14 @@ def test_same_content_only_moves_last_seen_at_and_changed_content_adds_a_version
 
 def test_constraint_violations_are_quarantined_with_the_reason_and_the_rest_load(engine: Engine) -> None:
     good = make_record(1)
-    frame = records_to_frame(
-        [
-            good,
-            replace(make_record(2), url="ftp://example.com/a"),
-            replace(make_record(3), headline="x" * 1001),
-            replace(make_record(4), source="elsewhere"),
-            replace(good, fetched_at=datetime(2024, 11, 24, tzinfo=UTC), headline="earlier fetch"),
-        ]
-    )
-    counts = load_frame(engine, frame, run("r1"), sources=SOURCES).counts
+    batch = [
+        staged(good),
+        staged(make_record(2), url="ftp://example.com/a"),
+        staged(make_record(3), headline="x" * 1001),
+        staged(make_record(4), source="elsewhere"),
+        staged(replace(good, fetched_at=datetime(2024, 11, 24, tzinfo=UTC), headline="earlier fetch")),
+    ]
+    counts = load_rows(engine, batch, run("r1"), sources=SOURCES).counts
     assert (counts["inserted"], counts["quarantined"], counts["discovered"]) == (1, 4, 5)
     assert rows(engine, "SELECT url, headline FROM articles") == [(good.url, good.headline)]
     reasons = dict(rows(engine, "SELECT url, reason FROM v_quarantine WHERE stage = 'load'"))
@@ -177,7 +171,7 @@ def test_load_staged_records_every_discovered_url(tmp_path: Path, warehouse_url:
         tmp_path / "raw", [*good, replace(make_record(7), headline="")], outcomes + [parsed(make_record(7))]
     )
     staged = stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r1", sources=SOURCES)
-    result = load_staged(str(tmp_path / "staged"), engine_url=warehouse_url, run=run("r1"))
+    result = load_staged(str(tmp_path / "staged"), engine_url=warehouse_url, run=run("r1"), sources=SOURCES)
     assert result.counts == {
         "discovered": 7,
         "inserted": 3,
@@ -198,7 +192,12 @@ def test_load_staged_migrates_a_fresh_sqlite_warehouse(tmp_path: Path) -> None:
     write_raw(tmp_path / "raw", records, [parsed(r) for r in records])
     stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r1", sources=SOURCES)
     url = f"sqlite:///{tmp_path / 'new' / 'warehouse.sqlite'}"
-    assert load_staged(str(tmp_path / "staged"), engine_url=url, run=run("r1")).counts["inserted"] == 1
+    assert (
+        load_staged(str(tmp_path / "staged"), engine_url=url, run=run("r1"), sources=SOURCES).counts[
+            "inserted"
+        ]
+        == 1
+    )
 
 
 def test_a_run_without_records_still_records_its_counts(
@@ -215,7 +214,9 @@ def test_a_run_without_records_still_records_its_counts(
     ]
     write_raw(tmp_path / "raw", [], outcomes)
     stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="quiet", sources=SOURCES)
-    result = load_staged(str(tmp_path / "staged"), engine_url=warehouse_url, run=run("quiet"))
+    result = load_staged(
+        str(tmp_path / "staged"), engine_url=warehouse_url, run=run("quiet"), sources=SOURCES
+    )
     assert result.counts == {
         "discovered": 3,
         "inserted": 0,
@@ -228,22 +229,23 @@ def test_a_run_without_records_still_records_its_counts(
     assert rows(engine, "SELECT run_id, status, loaded_pct FROM v_crawl_health") == [("quiet", "loaded", 0)]
 
 
-def test_a_run_given_in_chunks_loads_as_one_frame_and_quarantines_across_chunks(engine: Engine) -> None:
-    from warehouse.load import load_frames
+def test_a_run_given_in_chunks_loads_as_one_batch_and_quarantines_across_chunks(engine: Engine) -> None:
+    from transforms.normalise import articles_table
+    from warehouse.load import load_tables
 
     # Chunks of two: a rejected row in the last chunk keeps its own payload, and two records of one URL
     # in different chunks are still one batch (the earlier fetch is quarantined as a duplicate).
     good = [make_record(i) for i in range(4)]
-    too_long = replace(make_record(5), headline="x" * 1001)
+    too_long = make_record(5)
     earlier = replace(good[0], fetched_at=datetime(2024, 11, 24, tzinfo=UTC), headline="earlier fetch")
-    frame = records_to_frame([*good, earlier, too_long])
+    table = articles_table([*(staged(r) for r in [*good, earlier]), staged(too_long, headline="x" * 1001)])
     calls: list[int] = []
 
-    def chunks() -> Iterator[pd.DataFrame]:
+    def chunks() -> Iterator[pa.Table]:
         calls.append(1)
-        return (frame.iloc[i : i + 2].reset_index(drop=True) for i in range(0, len(frame), 2))
+        return (table.slice(i, 2) for i in range(0, table.num_rows, 2))
 
-    counts = load_frames(engine, chunks, run("r1"), sources=SOURCES).counts
+    counts = load_tables(engine, chunks, run("r1"), sources=SOURCES).counts
     assert (counts["inserted"], counts["quarantined"], counts["discovered"]) == (4, 2, 6)
     assert len(calls) == 2  # read again for the quarantined rows' payloads
     assert sorted(rows(engine, "SELECT url, headline FROM articles")) == sorted(

@@ -9,11 +9,10 @@ import psycopg
 import pytest
 from wh_factory import make_record
 
-from transforms.frame import records_to_frame
-from transforms.sources import load_sources
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse import migrate
 from warehouse.engine import make_engine
-from warehouse.load import RunInfo, load_frame
+from warehouse.load import RunInfo, load_records
 from warehouse.roles import grant_analyst
 from warehouse.schema_objects import VIEW_NAMES
 
@@ -39,7 +38,7 @@ def test_analyst_role_reads_every_view_and_cannot_change_anything(fresh_pg_url: 
     migrate.upgrade(fresh_pg_url)
     engine = make_engine(fresh_pg_url)
     run = RunInfo("r1", "pravda", None, datetime(2024, 11, 25, tzinfo=UTC))
-    load_frame(engine, records_to_frame([make_record(1)]), run, sources=load_sources())
+    load_records(engine, ([make_record(1)]), run, sources=load_sources(DEFAULT_SOURCES_FILE))
     engine.dispose()
 
     granted = grant_analyst(fresh_pg_url, "analyst_ro")

@@ -8,19 +8,18 @@ import pytest
 from sqlalchemy import Engine, text
 from wh_factory import make_record
 
-from transforms.frame import records_to_frame
-from transforms.sources import load_sources
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse import migrate
 from warehouse.engine import make_engine
-from warehouse.load import RunInfo, load_frame
+from warehouse.load import RunInfo, load_records
 from warehouse.search import search_articles
 
-SOURCES = load_sources()
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 
 def _load(engine: Engine, records: list, run_id: str) -> None:
     run = RunInfo(run_id, "pravda", None, datetime(2024, 11, 25, tzinfo=UTC))
-    load_frame(engine, records_to_frame(records), run, sources=SOURCES)
+    load_records(engine, records, run, sources=SOURCES)
 
 
 def test_search_finds_articles_with_every_word_and_follows_updates(engine: Engine) -> None:

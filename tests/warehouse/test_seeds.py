@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from wh_dump import dump
-from wh_factory import make_record
+from wh_factory import make_record, seed_text
 
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse.engine import make_engine
 from warehouse.seeds import SeedImportError, export_seeds, import_seeds
+
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -39,13 +42,13 @@ def _seed_dir(tmp_path: Path) -> Path:
         published_at=datetime(2023, 10, 2, 9, tzinfo=UTC),
     )
     for record in (ukr, rus):
-        (folder / f"{record.edition}.txt").write_bytes(record.seed_text.encode("utf-8"))
+        (folder / f"{record.edition}.txt").write_bytes(seed_text(record).encode("utf-8"))
     return folder
 
 
 def test_import_then_export_gives_back_the_same_documents(warehouse_url: str, tmp_path: Path) -> None:
     folder = _seed_dir(tmp_path)
-    result = import_seeds(warehouse_url, [folder])
+    result = import_seeds(warehouse_url, [folder], sources=SOURCES)
     assert result.files == 3
     [counts] = result.runs.values()
     assert counts["inserted"] == 3 and counts["quarantined"] == 0
@@ -84,14 +87,14 @@ def test_importing_the_same_files_again_changes_nothing(
     warehouse_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     folder = _seed_dir(tmp_path)
-    first = import_seeds(warehouse_url, [folder])
+    first = import_seeds(warehouse_url, [folder], sources=SOURCES)
     before = dump(warehouse_url, request)
-    assert import_seeds(warehouse_url, sorted(folder.glob("*.txt"))).runs == first.runs
+    assert import_seeds(warehouse_url, sorted(folder.glob("*.txt")), sources=SOURCES).runs == first.runs
     assert dump(warehouse_url, request) == before
 
 
 def test_export_filters_by_source_and_publication_date(warehouse_url: str, tmp_path: Path) -> None:
-    import_seeds(warehouse_url, [_seed_dir(tmp_path)])
+    import_seeds(warehouse_url, [_seed_dir(tmp_path)], sources=SOURCES)
     assert len(export_seeds(warehouse_url, tmp_path / "a", since=date(2023, 10, 1))) == 1
     assert len(export_seeds(warehouse_url, tmp_path / "b", until=date(2023, 9, 30))) == 2
     assert export_seeds(warehouse_url, tmp_path / "c", source="elsewhere") == []
@@ -102,7 +105,7 @@ def test_a_malformed_file_stops_the_import_and_is_named(tmp_path: Path) -> None:
     (folder / "broken.txt").write_text("• 13/45/2024\n\nHeadline", encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     with pytest.raises(SeedImportError) as info:
-        import_seeds(url, [folder])
+        import_seeds(url, [folder], sources=SOURCES)
     assert len(info.value.problems) == 1 and info.value.problems[0].startswith(f"{folder / 'broken.txt'}:1: ")
 
 

@@ -5,39 +5,42 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from wh_factory import make_record, parsed, write_raw
 
-from transforms.frame import FRAME_COLUMNS, frame_to_records, records_to_frame
-from transforms.sources import load_sources
+from transforms.blocks import block_from_dict, blocks_plain_text
+from transforms.normalise import stage_records
+from transforms.schema import arrow_schema
+from transforms.seed import SeedDocument, parse, render
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from transforms.stage import StageInputError, stage_run
 from transforms.validate import validate_record
 
-SOURCES = load_sources()
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 
-def test_frame_round_trips_records_and_normalises_times_to_utc() -> None:
+def test_staged_rows_keep_types_normalise_times_to_utc_and_derive_the_texts_from_the_blocks() -> None:
     from datetime import timedelta, timezone
 
     kyiv = timezone(timedelta(hours=3))
-    record = make_record(1, published_at=datetime(2023, 9, 30, 15, 0, tzinfo=kyiv))
-    frame = records_to_frame([record])
-    assert list(frame.columns) == list(FRAME_COLUMNS)
-    assert str(frame["published_at"].dtype) == "datetime64[us, UTC]"
-    assert frame.loc[0, "published_at"] == pd.Timestamp("2023-09-30T12:00:00Z")
-    assert frame.loc[0, "word_count"] == len(record.body_text.split())
-    back = frame_to_records(frame)[0]
-    assert back.published_at == record.published_at
-    assert back.blocks == record.blocks
-    assert back.seed_text == record.seed_text
+    record = make_record(1, published_at=datetime(2023, 9, 30, 15, 0, tzinfo=kyiv), tags=("war", "war", " "))
+    table = stage_records([record], SOURCES)
+    assert table.schema.equals(arrow_schema())
+    [row] = table.to_pylist()
+    assert row["published_at"] == datetime(2023, 9, 30, 12, 0, tzinfo=UTC)
+    assert row["authors"] == list(record.authors) and row["tags"] == ["war"]  # lists stay lists
+    assert row["word_count"] == len(record.body_text.split())
+    assert row["body_text"] == record.body_text
+    document = parse(row["seed_text"])
+    assert document.blocks == record.blocks and document.source_label == "Pravda Ukraine"
 
 
 def test_content_hash_ignores_when_the_page_was_seen_but_not_what_it_says() -> None:
     first = make_record(1)
     later = replace(first, fetched_at=datetime(2025, 1, 1, tzinfo=UTC), http_status=200, parser="x@2")
     edited = replace(first, headline=first.headline + " (updated)")
-    hashes = records_to_frame([first, later, edited])["content_hash"].tolist()
+    hashes = stage_records([first, later, edited], SOURCES).column("content_hash").to_pylist()
     assert hashes[0] == hashes[1] != hashes[2]
 
 
@@ -56,10 +59,7 @@ def test_content_hash_ignores_when_the_page_was_seen_but_not_what_it_says() -> N
         ),
         ({"published_at": datetime(2030, 1, 1, tzinfo=UTC)}, "is more than a day after the page was fetched"),
         ({"http_status": 404}, "http_status 404 is not a success"),
-        (
-            {"seed_text": "• 1/1/2024\n\nx\n\ny\n\nz\n\nhttps://elsewhere/"},
-            "does not end with the article URL",
-        ),
+        ({"headline": "Two\nlines"}, "cannot render seed document: headline contains a line break"),
     ],
 )
 def test_each_rule_gives_a_readable_reason(change: dict, reason: str) -> None:
@@ -116,12 +116,14 @@ def test_stage_run_accounts_for_every_discovered_url(tmp_path: Path) -> None:
     write_raw(raw, items, outcomes)
     result = stage_run(str(raw), str(staged), run_id="run-1", sources=SOURCES)
 
-    records = pd.read_parquet(result.records_url)
-    rejects = pd.read_parquet(result.rejects_url)
+    records = pq.read_table(result.records_url).to_pylist()
+    rejects = pq.read_table(result.rejects_url).to_pylist()
     counts = json.loads((staged / "counts.json").read_text())
-    assert sorted(records["url"]) == sorted(r.url for r in good)
-    assert records.loc[records["url"] == good[0].url, "headline"].item() == good[0].headline
-    by_stage = rejects.groupby("stage")["reason"].apply(list).to_dict()
+    assert [r["url"] for r in records] == sorted(r.url for r in good)
+    assert {r["url"]: r["headline"] for r in records}[good[0].url] == good[0].headline
+    by_stage: dict[str, list[str]] = {}
+    for reject in rejects:
+        by_stage.setdefault(reject["stage"], []).append(reject["reason"])
     assert by_stage["validate"] == ["headline is empty"]
     assert any("missing field(s)" in r for r in by_stage["record"])
     assert any("is not JSON" in r for r in by_stage["record"])
@@ -153,7 +155,7 @@ def test_missing_items_file_is_named(tmp_path: Path) -> None:
 
 def test_bad_outcome_line_is_named(tmp_path: Path) -> None:
     write_raw(tmp_path / "raw", [], [{"url": "https://x/", "outcome": "exploded"}])
-    with pytest.raises(StageInputError, match=r"outcomes\.jsonl line 1: outcome 'exploded' is not one of"):
+    with pytest.raises(StageInputError, match=r"outcomes\.jsonl:1: outcome 'exploded' is not one of"):
         stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)
 
 
@@ -181,11 +183,9 @@ def test_two_discovered_urls_giving_one_record_are_a_record_and_a_duplicate(tmp_
     assert counts["rejected"] == 0
 
 
-def test_stage_run_writes_records_in_chunks_that_read_back_as_one_frame(
+def test_stage_run_writes_records_in_chunks_that_read_back_as_one_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pyarrow.parquet as pq
-
     from transforms import stage
 
     # Chunks of two: the first chunk has no section at all (a null column on its own), the later ones
@@ -197,10 +197,22 @@ def test_stage_run_writes_records_in_chunks_that_read_back_as_one_frame(
     result = stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)
 
     assert pq.ParquetFile(result.records_url).num_row_groups == 4
-    frame = pd.read_parquet(result.records_url)
-    expected = records_to_frame(sorted([*records[:3], later, *records[4:]], key=lambda r: r.url))
-    assert frame["url"].tolist() == expected["url"].tolist()
-    assert frame["headline"].tolist() == expected["headline"].tolist()
-    assert frame["content_hash"].tolist() == expected["content_hash"].tolist()
-    assert [None if pd.isna(v) else v for v in frame["section"]] == expected["section"].tolist()
+    table = pq.read_table(result.records_url)
+    expected = stage_records(sorted([*records[:3], later, *records[4:]], key=lambda r: r.url), SOURCES)
+    assert table.equals(expected)
     assert result.counts["records"] == 7 and result.counts["discovered"] == 7
+
+
+def test_the_stored_seed_text_renders_from_the_stored_record(tmp_path: Path) -> None:
+    """Every staged row's seed document and body text are what its own columns give, rendered again."""
+    records = [make_record(i, edition=edition) for i, edition in enumerate(("eng", "ukr", "rus"))]
+    write_raw(tmp_path / "raw", records, [parsed(r) for r in records])
+    result = stage_run(str(tmp_path / "raw"), str(tmp_path / "staged"), run_id="r", sources=SOURCES)
+    rows = pq.read_table(result.records_url).to_pylist()
+    assert len(rows) == 3
+    for row in rows:
+        blocks = tuple(block_from_dict({k: v for k, v in b.items() if v is not None}) for b in row["blocks"])
+        label = SOURCES[row["source"]].label
+        document = SeedDocument(row["collected_on"], row["headline"], label, blocks, row["url"])
+        assert render(document) == row["seed_text"]
+        assert blocks_plain_text(blocks) == row["body_text"]

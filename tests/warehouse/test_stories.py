@@ -10,14 +10,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, text
 from wh_factory import make_record
 
-from transforms.frame import records_to_frame
 from transforms.near_duplicates import THRESHOLD, similarity
 from transforms.record import ArticleRecord
-from transforms.sources import load_sources
-from warehouse.load import RunInfo, load_frame
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+from warehouse.load import RunInfo, load_records
 from warehouse.stories import cluster_text
 
-SOURCES = load_sources()
+SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 DAY = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 
 STORY = (
@@ -69,7 +68,7 @@ DIFFERENT = _record("kyivpost", 5, "Drones hit Odesa substations overnight", OTH
 
 
 def _load(engine: Engine, records: list[ArticleRecord], run_id: str, source: str) -> None:
-    load_frame(engine, records_to_frame(records), RunInfo(run_id, source, None, DAY), sources=SOURCES)
+    load_records(engine, records, RunInfo(run_id, source, None, DAY), sources=SOURCES)
 
 
 def _stories(engine: Engine) -> dict[str, str]:

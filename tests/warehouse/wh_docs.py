@@ -53,14 +53,20 @@ def examples(text: str | None = None) -> list[Example]:
 
 def dictionary(text: str | None = None) -> dict[str, list[str]]:
     """Documented columns per table or view: the first cell of each row under a ``#### `name` `` heading."""
+    return {name: list(columns) for name, columns in column_types(text).items()}
+
+
+def column_types(text: str | None = None) -> dict[str, dict[str, str]]:
+    """Documented columns per table or view, each with its type cell (``text, nullable``, say)."""
     text = DOC.read_text(encoding="utf-8") if text is None else text
-    documented: dict[str, list[str]] = {}
+    documented: dict[str, dict[str, str]] = {}
     for block in re.split(r"^#### ", text, flags=re.MULTILINE)[1:]:
         name = re.match(r"`(\w+)`", block)
         if not name:
             continue
         rows = [line for line in block.split("\n## ")[0].splitlines() if line.startswith("| `")]
-        documented[name.group(1)] = [re.match(r"\| `(\w+)`", row).group(1) for row in rows]  # type: ignore[union-attr]
+        cells = [_table([row, row, row])[0] for row in rows]
+        documented[name.group(1)] = {c[0].strip("`"): c[1] for c in cells}
     return documented
 
 

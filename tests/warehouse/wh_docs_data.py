@@ -12,16 +12,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Engine
-from wh_factory import make_record
+from wh_factory import load_rows, make_record, staged
 
 from transforms.blocks import Paragraph
-from transforms.frame import records_to_frame
 from transforms.seed import parse
-from transforms.sources import load_sources
-from warehouse.load import RunInfo, load_frame
-from warehouse.seeds import document_record
+from transforms.seed_records import document_record
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
+from warehouse.load import RunInfo, load_records
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_fca3a0f034b59467.txt"
 DAY1 = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
@@ -29,7 +27,7 @@ DAY2 = datetime(2024, 11, 26, 8, 0, tzinfo=UTC)
 
 
 def load_docs_fixture(engine: Engine) -> None:
-    sources = load_sources()
+    sources = load_sources(DEFAULT_SOURCES_FILE)
     reference = document_record(parse(SEED.read_text(encoding="utf-8")), sources["pravda"])
     eng = [
         make_record(1, headline="Drones attack Kyiv overnight", tags=("war", "drones"), fetched_at=DAY1),
@@ -55,19 +53,17 @@ def load_docs_fixture(engine: Engine) -> None:
     ]
     rus = [make_record(6, edition="rus", headline="Дроны атаковали Киев", tags=("война",), fetched_at=DAY1)]
     first = [reference, *eng, *ukr, *rus]
-    not_article = pd.DataFrame(
-        [
-            {
-                "url": "https://www.pravda.com.ua/eng/news/",
-                "stage": "crawl",
-                "reason": "not an article: listing",
-                "payload": '{"outcome": "not_article"}',
-            }
-        ]
-    )
-    load_frame(
+    not_article = [
+        {
+            "url": "https://www.pravda.com.ua/eng/news/",
+            "stage": "crawl",
+            "reason": "not an article: listing",
+            "payload": '{"outcome": "not_article"}',
+        }
+    ]
+    load_records(
         engine,
-        records_to_frame(first),
+        first,
         RunInfo("pravda-2024-11-25", "pravda", "scheduled__2024-11-25T08:00:00+00:00", DAY1),
         rejects=not_article,
         skipped=2,
@@ -90,10 +86,11 @@ def load_docs_fixture(engine: Engine) -> None:
         published_at=datetime(2023, 10, 2, 7, 0, tzinfo=UTC),
         fetched_at=DAY2,
     )
-    bad = replace(make_record(8, fetched_at=DAY2), url="ftp://www.pravda.com.ua/eng/news/8/")
-    load_frame(
+    # A staged row that breaks a warehouse constraint, as only a hand-made file could carry.
+    bad = staged(make_record(8, fetched_at=DAY2), url="ftp://www.pravda.com.ua/eng/news/8/")
+    load_rows(
         engine,
-        records_to_frame([changed, unchanged, new, bad]),
+        [*(staged(r) for r in (changed, unchanged, new)), bad],
         RunInfo("pravda-2024-11-26", "pravda", "scheduled__2024-11-26T08:00:00+00:00", DAY2),
         sources=sources,
     )
@@ -109,9 +106,9 @@ def load_docs_fixture(engine: Engine) -> None:
         fetched_at=DAY2 + timedelta(hours=1),
         collected_on=DAY2.date(),
     )
-    load_frame(
+    load_records(
         engine,
-        records_to_frame([repost]),
+        [repost],
         RunInfo("kyivindependent-2024-11-26", "kyivindependent", None, DAY2 + timedelta(hours=1)),
         sources=sources,
     )

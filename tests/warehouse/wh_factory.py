@@ -1,4 +1,5 @@
-"""Article records for warehouse tests, built like the spiders build them (seed text rendered from blocks)."""
+"""Article records for warehouse tests, built like the spiders build them, and staged rows built from them
+as the transform step builds them (to break a warehouse constraint on purpose, change a staged row)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from transforms.blocks import Block, Heading, ListBlock, Paragraph
+from transforms.normalise import articles_table, staged_row
 from transforms.record import ArticleRecord
-from transforms.seed import SeedDocument, render
+from warehouse.load import LoadResult, RunInfo, load_tables
 
 LANGUAGE = {"eng": "en", "ukr": "uk", "rus": "ru"}
 EDITION_PATH = {"eng": "/eng", "ukr": "", "rus": "/rus"}
@@ -43,7 +47,6 @@ def make_record(
         ListBlock((f"First point {number}", "Second point")),
     )
     collected = fetched.date()
-    seed = render(SeedDocument(collected, headline, "Pravda Ukraine", blocks, url))
     return ArticleRecord(
         url=url,
         source="pravda",
@@ -56,13 +59,31 @@ def make_record(
         tags=tags,
         section="news",
         blocks=blocks,
-        seed_text=seed,
         collected_on=collected,
         fetched_at=fetched,
         http_status=200,
         warc_record_id=f"<urn:uuid:00000000-0000-0000-0000-{number:012d}>",
         parser="pravda.news@2025",
     )
+
+
+LABEL = "Pravda Ukraine"
+
+
+def staged(record: ArticleRecord, **changes: Any) -> dict[str, Any]:
+    """The staged row of a Pravda record, with ``changes`` made to it afterwards."""
+    return {**staged_row(record, LABEL), **changes}
+
+
+def seed_text(record: ArticleRecord) -> str:
+    """The seed document the warehouse stores for a Pravda record."""
+    return str(staged_row(record, LABEL)["seed_text"])
+
+
+def load_rows(engine: Engine, rows: list[dict[str, Any]], run: RunInfo, **kwargs: Any) -> LoadResult:
+    """Load staged rows as one chunk (``kwargs`` as ``load_tables`` takes them)."""
+    table = articles_table(rows)
+    return load_tables(engine, lambda: iter((table,)), run, **kwargs)
 
 
 def collected(day: date) -> datetime:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scrapers.parsers.not_article import classify_unknown
 from scrapers.parsers.page import Page
 from scrapers.parsers.pravda.article_2025 import ArticleDesign2025
 from scrapers.parsers.pravda.base import PravdaDesign
 from scrapers.parsers.pravda.news_2025 import NewsDesign2025
+from scrapers.parsers.pravda.not_article import classify_unknown
 from scrapers.parsers.pravda.post_2020 import PostDesign2020
 from transforms.sources import Source
 

@@ -6,21 +6,17 @@ JSON-LD first, then OpenGraph, then the markup, then the date in the URL.
 
 from __future__ import annotations
 
-import html
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from scrapers.parsers.dates import clock_time, date_from_url, parse_iso
 from scrapers.parsers.metadata import (
-    absolute,
     clean,
+    jsonld_authors,
     jsonld_keywords,
-    jsonld_people,
+    jsonld_paragraphs,
     language_tag,
-    same_site,
     unique,
 )
 from scrapers.parsers.page import Page
@@ -28,7 +24,8 @@ from transforms.blocks import Block, ListBlock, Paragraph
 from transforms.errors import NotAnArticle
 from transforms.html_blocks import node_to_blocks
 from transforms.sources import Source
-from transforms.text import normalize_space
+from transforms.times import parse_timestamp
+from transforms.urls import absolute, path_segments, same_site, url_date, url_section
 
 # The site's clock: a timestamp the page gives without an offset is Kyiv time.
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -54,7 +51,17 @@ READ_ALSO_PREFIXES = (
 PHOTO_CREDIT_PREFIXES = ("photo:", "photo by", "фото:", "фото -", "фото –", "фото —")
 PHOTO_CREDIT_MAX_LENGTH = 200
 
-_TAB_OR_NEWLINE = re.compile(r"[\t\r\n]+")
+# The site's ad slots and video embeds, which sit inside the article text.
+AD_CONTAINERS = (
+    "[data-ym-ad]",
+    "div.nts-ad",
+    "div.nts-video-wrapper",
+    "div.advtext",
+    "div.advtext_mob",
+    "div.banner",
+)
+
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
 
 
 class PravdaDesign:
@@ -74,7 +81,8 @@ class PravdaDesign:
     BODY: ClassVar[str]
     TAGS: ClassVar[str]
     REMOVE: ClassVar[tuple[str, ...]] = ()
-    """Site-specific elements inside the body that are not text (photos, credits, related links, ads)."""
+    """The design's elements inside the body that are not text (photos, credits, related links); the
+    site's :data:`AD_CONTAINERS` go too."""
 
     def __init__(self, page: Page, source: Source) -> None:
         self.page = page
@@ -118,7 +126,7 @@ class PravdaDesign:
     def authors(self) -> tuple[str, ...]:
         og_author = clean(self.page.meta.get("article:author"))
         for origin, get in (
-            ("jsonld", lambda: jsonld_people(self.ld.get("author"))),
+            ("jsonld", lambda: jsonld_authors(self.ld.get("author"))[0]),
             # article:author is often a profile URL rather than a name.
             ("og", lambda: () if og_author.startswith(("http://", "https://")) else unique([og_author])),
             ("markup", lambda: unique(self.page.texts_of(self.AUTHORS))),
@@ -146,7 +154,7 @@ class PravdaDesign:
         return tags
 
     def edition(self) -> str:
-        first = _path_segments(self.canonical_url())[:1]
+        first = path_segments(self.canonical_url())[:1]
         return EDITION_PREFIXES.get(first[0], DEFAULT_EDITION) if first else DEFAULT_EDITION
 
     def language(self) -> str:
@@ -157,20 +165,16 @@ class PravdaDesign:
         return self.source.editions.get(edition) or EDITION_LANGUAGES.get(edition, "uk")
 
     def section(self) -> str | None:
-        segments = _path_segments(self.canonical_url())
-        if segments and segments[0] in EDITION_PREFIXES:
-            segments = segments[1:]
-        if segments and segments[0].isalpha():
-            return segments[0]
-        return None
+        return url_section(self.canonical_url(), EDITION_PREFIXES)
 
     def blocks(self) -> tuple[Block, ...]:
         body = self.page.first(self.BODY)
-        blocks = [] if body is None else [b for b in node_to_blocks(body, remove=self.REMOVE) if keep(b)]
+        remove = (*self.REMOVE, *AD_CONTAINERS)
+        blocks = [] if body is None else [b for b in node_to_blocks(body, remove=remove) if keep(b)]
         if any(isinstance(block, Paragraph) for block in blocks):
             self.sources_used["body"] = "markup"
             return tuple(blocks)
-        from_ld = jsonld_body(self.ld.get("articleBody"))
+        from_ld = tuple(p for p in jsonld_paragraphs(self.ld.get("articleBody")) if keep(p))
         if from_ld:
             self.sources_used["body"] = "jsonld"
             return from_ld
@@ -182,18 +186,18 @@ class PravdaDesign:
     # -- helpers --------------------------------------------------------------------------------------
 
     def _timestamp(self, field: str, ld_key: str, og_key: str, *, markup: bool) -> datetime | None:
-        found = parse_iso(self.ld.get(ld_key), KYIV)
+        found = parse_timestamp(self.ld.get(ld_key), default_tz=KYIV)
         origin = "jsonld"
         if found is None:
-            found, origin = parse_iso(self.page.meta.get(og_key), KYIV), "og"
-        url_day = date_from_url(self.page.url)
+            found, origin = parse_timestamp(self.page.meta.get(og_key), default_tz=KYIV), "og"
+        url_day = url_date(self.page.url)
         if found is None and markup and url_day is not None:
             # The design shows a time of day without the year ("8 января, 17:46"); the URL has the day.
             clock = clock_time(self.page.text_of(self.DATE))
             if clock is not None:
                 found, origin = datetime.combine(url_day, clock, tzinfo=KYIV), "markup"
         if found is None and markup and url_day is not None:
-            found, origin = datetime.combine(url_day, datetime.min.time(), tzinfo=KYIV), "url"
+            found, origin = datetime.combine(url_day, time(), tzinfo=KYIV), "url"
         if found is not None:
             self.sources_used[field] = origin
         return found
@@ -212,15 +216,7 @@ def keep(block: Block) -> bool:
     return not (lowered.startswith(PHOTO_CREDIT_PREFIXES) and len(block.text) <= PHOTO_CREDIT_MAX_LENGTH)
 
 
-def jsonld_body(value: object) -> tuple[Block, ...]:
-    """JSON-LD ``articleBody`` as paragraphs: the site separates them with tabs (sometimes newlines)."""
-    if not isinstance(value, str):
-        return ()
-    # Plain text, but entities do slip through; unlike clean() this keeps the tabs that split paragraphs.
-    text = html.unescape(value)
-    paragraphs = (normalize_space(part) for part in _TAB_OR_NEWLINE.split(text))
-    return tuple(Paragraph(text) for text in paragraphs if text and keep(Paragraph(text)))
-
-
-def _path_segments(url: str) -> list[str]:
-    return [segment for segment in urlsplit(url).path.split("/") if segment]
+def clock_time(text: str) -> time | None:
+    """The first ``H:MM``/``HH:MM`` time of day in ``text`` ("8 января, 17:46" -> 17:46)."""
+    match = _CLOCK.search(text)
+    return time(int(match.group(1)), int(match.group(2))) if match else None
