@@ -24,18 +24,18 @@ class ArticleRecord:
     source: str
     edition: str
     language: str
+    section: str | None
     headline: str
     authors: tuple[str, ...]
+    tags: tuple[str, ...]
     published_at: datetime | None
     modified_at: datetime | None
-    tags: tuple[str, ...]
-    section: str | None
-    blocks: tuple[Block, ...]
     collected_on: date
     fetched_at: datetime
     http_status: int
     warc_record_id: str | None
     parser: str
+    blocks: tuple[Block, ...]
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -91,6 +91,14 @@ ARTICLE_COLUMNS: tuple[Column, ...] = (
         max_length=KEY_MAX,
     ),
     Column(
+        "section",
+        Kind.TEXT,
+        "the site section (`news`, `articles`, `columns`, …)",
+        nullable=True,
+        stored=(ARTICLES,),
+        max_length=KEY_MAX,
+    ),
+    Column(
         "headline",
         Kind.TEXT,
         "the article's headline as published",
@@ -102,6 +110,12 @@ ARTICLE_COLUMNS: tuple[Column, ...] = (
         Kind.TEXT_LIST,
         "author names, in page order; empty when the page names none",
         stored=(ARTICLES, VERSIONS),
+    ),
+    Column(
+        "tags",
+        Kind.TEXT_LIST,
+        "the page's tags or keywords, in page order (repeats removed once staged)",
+        stored=(VERSIONS,),
     ),
     Column(
         "published_at",
@@ -117,21 +131,6 @@ ARTICLE_COLUMNS: tuple[Column, ...] = (
         nullable=True,
         stored=(ARTICLES, VERSIONS),
     ),
-    Column(
-        "tags",
-        Kind.TEXT_LIST,
-        "the page's tags or keywords, in page order (repeats removed once staged)",
-        stored=(VERSIONS,),
-    ),
-    Column(
-        "section",
-        Kind.TEXT,
-        "the site section (`news`, `articles`, `columns`, …)",
-        nullable=True,
-        stored=(ARTICLES,),
-        max_length=KEY_MAX,
-    ),
-    Column("blocks", Kind.BLOCKS, "the body as paragraphs, headings and lists (see docs/seed-format.md)"),
     Column(
         "collected_on",
         Kind.DATE,
@@ -153,7 +152,7 @@ ARTICLE_COLUMNS: tuple[Column, ...] = (
         stored=(ARTICLES,),
         max_length=PARSER_MAX,
     ),
-    Column("extra", Kind.JSON, "anything a parser knows beyond the fields above (kept, not relied on)"),
+    Column("blocks", Kind.BLOCKS, "the body as paragraphs, headings and lists (see docs/seed-format.md)"),
     Column(
         "body_text",
         Kind.TEXT,
@@ -183,6 +182,7 @@ ARTICLE_COLUMNS: tuple[Column, ...] = (
         derived=True,
         stored=(ARTICLES, VERSIONS),
     ),
+    Column("extra", Kind.JSON, "anything a parser knows beyond the fields above (kept, not relied on)"),
 )
 
 RECORD_COLUMNS: tuple[Column, ...] = tuple(c for c in ARTICLE_COLUMNS if not c.derived)
