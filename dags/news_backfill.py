@@ -61,8 +61,9 @@ def plan_months() -> list[dict[str, str]]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from newsetl.dag_defaults import task_settings
-    from newsetl.pipeline import month_windows, parse_day
+    from newsetl.pipeline import month_windows
     from transforms.sources import load_sources
+    from transforms.times import parse_day
 
     params = get_current_context()["params"]
     # A wrong form stays wrong: fail at once instead of retrying.

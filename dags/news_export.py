@@ -48,7 +48,7 @@ def export() -> dict[str, object]:
 
     from newsetl.dag_defaults import task_settings
     from newsetl.export import export_days, export_runs
-    from newsetl.pipeline import parse_day
+    from transforms.times import parse_day
 
     context = get_current_context()
     params = context["params"]

@@ -55,9 +55,10 @@ def reparse() -> dict[str, str]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from newsetl.dag_defaults import task_settings
-    from newsetl.pipeline import RunPlan, parse_day
+    from newsetl.pipeline import RunPlan
     from newsetl.pipeline import reparse as reparse_step
     from transforms.sources import load_sources
+    from transforms.times import parse_day
 
     context = get_current_context()
     params = context["params"]

@@ -216,11 +216,3 @@ def month_windows(start: date, end: date) -> list[MonthWindow]:
         windows.append(MonthWindow(f"{first.year:04d}-{first.month:02d}", first, last))
         first = next_month
     return windows
-
-
-def parse_day(value: str, name: str) -> date:
-    """A YYYY-MM-DD date from a form or the command line; the error names the field."""
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{name}={value!r}: expected a date as YYYY-MM-DD") from None

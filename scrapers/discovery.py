@@ -13,7 +13,7 @@ import feedparser
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from transforms.times import parse_timestamp
+from transforms.times import parse_day, parse_timestamp
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # /sitemap/sitemap-2023-05.xml.gz and the like: one sitemap per month of publication.
@@ -120,10 +120,7 @@ class DateRange:
 
 
 def _arg_date(name: str, value: str) -> date:
-    text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise SpiderArgumentError(f"{name}={value!r}: expected a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        return parse_day(value, name)
     except ValueError as exc:
-        raise SpiderArgumentError(f"{name}={value!r}: not a calendar date ({exc})") from None
+        raise SpiderArgumentError(str(exc)) from None

@@ -8,7 +8,7 @@ import pytest
 
 from scrapers.parsers.pravda.base import KYIV
 from transforms.sources import UnknownSite, load_sources, source_for_url
-from transforms.times import parse_timestamp, require_timestamp
+from transforms.times import parse_day, parse_timestamp, require_timestamp
 from transforms.urls import canonical_url, is_private_host, same_site, url_date, url_section
 
 SOURCES = load_sources("seeds/sources.yaml")
@@ -104,3 +104,13 @@ def test_timestamps_keep_their_offset_and_take_the_default_zone_without_one() ->
 )
 def test_private_hosts(host: str, private: bool) -> None:
     assert is_private_host(host) is private
+
+
+def test_days_people_type_are_read_strictly_and_the_error_names_the_field() -> None:
+    assert parse_day(" 2025-12-01 ", "since") == date(2025, 12, 1)
+    with pytest.raises(ValueError, match=r"since='20251201': expected a date as YYYY-MM-DD"):
+        parse_day("20251201", "since")  # Python would read it; a person may have meant something else
+    with pytest.raises(ValueError, match=r"until='2025-02-30': not a calendar date"):
+        parse_day("2025-02-30", "until")
+    with pytest.raises(ValueError, match=r"^'yesterday' is not a date \(expected a date as YYYY-MM-DD\)$"):
+        parse_day("yesterday")

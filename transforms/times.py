@@ -1,12 +1,16 @@
-"""Timestamps as the web and our own files write them: ISO 8601 text into datetimes.
+"""Times and days as text: ISO 8601 into datetimes, and ``YYYY-MM-DD`` days from people.
 
-One reading for every place that takes a timestamp from text: JSON-LD and meta tags, sitemap ``lastmod``,
-the known-URLs file and article records read back from ``items.jsonl``.
+One reading for every place that takes a timestamp from text (JSON-LD and meta tags, sitemap ``lastmod``,
+the known-URLs file, article records read back from ``items.jsonl``), and one for every day a person types
+(command-line options, spider arguments, trigger forms).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import re
+from datetime import date, datetime, tzinfo
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_timestamp(value: object, *, default_tz: tzinfo | None) -> datetime | None:
@@ -39,3 +43,17 @@ def require_timestamp(value: object, name: str, *, default_tz: tzinfo | None = N
     if parsed is None:
         raise ValueError(f"{name}={value!r} is not an ISO 8601 timestamp")
     return parsed
+
+
+def parse_day(value: object, name: str | None = None) -> date:
+    """A day written ``YYYY-MM-DD`` (nothing else: a person meant exactly that day); ``ValueError`` says
+    what is wrong, naming the field ``name`` when given."""
+    text = str(value).strip()
+    if not _DAY.fullmatch(text):
+        problem = "expected a date as YYYY-MM-DD"
+        raise ValueError(f"{name}={value!r}: {problem}" if name else f"{value!r} is not a date ({problem})")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        where = f"{name}={value!r}:" if name else f"{value!r} is"
+        raise ValueError(f"{where} not a calendar date ({exc})") from None

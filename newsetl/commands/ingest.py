@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return code
 
     from transforms.sources import SourcesFileError, load_sources
+    from transforms.times import parse_day
 
     settings = args.settings
     try:
@@ -67,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(sources))}")
     try:
         editions = source.select_editions(args.edition)
-        since = pipeline.parse_day(args.since, "--since") if args.since else None
-        until = pipeline.parse_day(args.until, "--until") if args.until else None
+        since = parse_day(args.since, "--since") if args.since else None
+        until = parse_day(args.until, "--until") if args.until else None
     except ValueError as exc:
         return fail(str(exc))
     if since and until and until < since:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
+
+from newsetl.commands import day
 
 DESCRIPTION = (
     "Parse a saved HTML page (.html or .html.gz) of a known site and print its seed-format document, or "
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--url", required=True, help="the page's real URL (chooses the site's parser)")
     parser.add_argument(
         "--collected",
-        type=_iso_date,
+        type=day,
         metavar="YYYY-MM-DD",
         help="the collected date of the seed document (default: today, UTC)",
     )
@@ -46,13 +47,6 @@ def register(subparsers: Any) -> None:
         help="the sources file to match the URL against (default: seeds/sources.yaml)",
     )
     parser.set_defaults(handler=_parse)
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def _parse(args: argparse.Namespace) -> int:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from newsetl.commands import day
+
 DESCRIPTION = (
     "Seed files hold one article each in the seed format: the collected date, headline, source label, "
     "body blocks and canonical URL as plain UTF-8 text (see docs/seed-format.md)."
@@ -77,19 +79,10 @@ def _add_export(actions: Any) -> None:
     )
     exp.add_argument("directory", metavar="DIR", type=Path)
     exp.add_argument("--source", help="only this source key")
-    exp.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
-    exp.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
+    exp.add_argument("--since", type=day, metavar="YYYY-MM-DD")
+    exp.add_argument("--until", type=day, metavar="YYYY-MM-DD")
     exp.add_argument("--url", help="warehouse URL (default: from NEWSETL_* settings)")
     exp.set_defaults(handler=_export)
-
-
-def _date(value: str) -> Any:
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def _warehouse_url(args: argparse.Namespace) -> str:

@@ -62,7 +62,7 @@ def test_a_bad_collected_date_and_a_missing_page_are_named() -> None:
     page = PAGES / "eng_news_2023_09_30_7422079.html"
     done = newsetl("parse", str(page), "--url", SEED_URL, "--collected", "25/11/2024")
     assert done.returncode == 2
-    assert b"'25/11/2024' is not a date in the form YYYY-MM-DD" in done.stderr
+    assert b"'25/11/2024' is not a date (expected a date as YYYY-MM-DD)" in done.stderr
     done = newsetl("parse", "no/such/page.html", "--url", SEED_URL)
     assert done.returncode == 2
     assert b"cannot read no/such/page.html" in done.stderr
