@@ -18,7 +18,6 @@ A throwaway PostgreSQL cluster is started from the installed binaries (as the te
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -38,6 +37,7 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import report  # noqa: E402
+from postgres import PostgresMissing, postgres_server  # noqa: E402
 from synthetic_site import date_range  # noqa: E402
 
 SOURCE = "pravda"
@@ -136,19 +136,6 @@ class StepFigure:
         return self.count / self.seconds if self.seconds else 0.0
 
 
-def _conftest() -> Any:
-    # conftest imports its helpers as pytest would find them: from tests/ and tests/site/.
-    for helpers in (ROOT / "tests" / "site", ROOT / "tests"):
-        if str(helpers) not in sys.path:
-            sys.path.append(str(helpers))
-    spec = importlib.util.spec_from_file_location("newsetl_test_conftest", ROOT / "tests" / "conftest.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
 def bench_size(
     articles: int, engines: dict[str, str], concurrency: int, work: Path
 ) -> tuple[list[StepFigure], dict[str, int], dict[str, Any]]:
@@ -238,20 +225,20 @@ def main() -> int:
     with ExitStack() as stack:
         work = args.work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newsetl-e2e-")))
         work.mkdir(parents=True, exist_ok=True)
-        server = None
+        create_database = None
         if "postgresql" in wanted:
-            conftest = _conftest()
-            bin_dir = conftest.find_bin_dir()
-            if bin_dir is None:
-                parser.error("PostgreSQL binaries not found: pass --engines sqlite")
-            server = stack.enter_context(conftest.throwaway_cluster(bin_dir))
+            try:
+                create_database = stack.enter_context(postgres_server())
+            except PostgresMissing as exc:
+                parser.error(f"{exc}: pass --engines sqlite")
         for n in sizes:
             engines: dict[str, str] = {}
             for name in wanted:
                 if name == "sqlite":
                     engines[name] = f"sqlite:///{work}/n{n}-warehouse.sqlite"
                 else:
-                    engines[name] = conftest.create_database(server, f"e2e_{n}")
+                    assert create_database is not None
+                    engines[name] = create_database(f"e2e_{n}")
             print(f"N = {n:,}: crawling, transforming and loading ...", flush=True)
             figures, requests, summary = bench_size(n, engines, args.concurrency, work)
             all_figures += figures

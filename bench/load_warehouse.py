@@ -13,7 +13,6 @@ The table is appended to docs/benchmarks.md (``--no-append`` to print only).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import random
 import sys
 import tempfile
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import report  # noqa: E402
+from postgres import PostgresMissing, postgres_server  # noqa: E402
 
 from transforms.blocks import Heading, ListBlock, Paragraph  # noqa: E402
 from transforms.normalise import stage_records  # noqa: E402
@@ -131,19 +131,6 @@ def bench_engine(
     return results, staging_seconds
 
 
-def _conftest():  # type: ignore[no-untyped-def]
-    # conftest imports its helpers as pytest would find them: from tests/ and tests/site/.
-    for helpers in (ROOT / "tests" / "site", ROOT / "tests"):
-        if str(helpers) not in sys.path:
-            sys.path.append(str(helpers))
-    spec = importlib.util.spec_from_file_location("newsetl_test_conftest", ROOT / "tests" / "conftest.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -166,16 +153,16 @@ def main() -> int:
             results += timings
             staging_seconds += seconds
         elif not args.sqlite_only:
-            conftest = _conftest()
-            bin_dir = conftest.find_bin_dir()
-            if bin_dir is None:
-                print("PostgreSQL binaries not found: pass --postgres-url or --sqlite-only", file=sys.stderr)
+            try:
+                with postgres_server() as create_database:
+                    timings, seconds = bench_engine(
+                        "postgresql", create_database("bench"), args.articles, args.batch
+                    )
+            except PostgresMissing as exc:
+                print(f"{exc}: pass --postgres-url or --sqlite-only", file=sys.stderr)
                 return 2
-            with conftest.throwaway_cluster(bin_dir) as server:
-                url = conftest.create_database(server, "bench")
-                timings, seconds = bench_engine("postgresql", url, args.articles, args.batch)
-                results += timings
-                staging_seconds += seconds
+            results += timings
+            staging_seconds += seconds
 
     first = {engine: seconds for engine, label, _, seconds in results if label.startswith("first")}
     rows = [
