@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import site_fixtures
-from sqlalchemy import create_engine, text
-
-ROOT = Path(__file__).resolve().parent.parent
-NEWSETL = str(Path(sys.executable).parent / "newsetl")
+from wh_query import query
 
 
 def ingest(data_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [NEWSETL, "ingest", *args],
-        cwd=ROOT,
-        env={**site_fixtures.quiet_env(data_root), "COLUMNS": "120"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def rows(data_root: Path, sql: str) -> list[tuple[Any, ...]]:
-    engine = create_engine(f"sqlite:///{data_root / 'warehouse.sqlite'}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql))]
-    finally:
-        engine.dispose()
+    return site_fixtures.newsetl_ingest(site_fixtures.quiet_env(data_root), *args)
 
 
 @pytest.mark.slow
@@ -49,8 +29,8 @@ def test_ingest_loads_the_site_and_a_repeat_adds_nothing(fixture_site: Any, tmp_
     assert "discovered" in first.stdout and "inserted" in first.stdout
 
     expected = len(fixture_site.articles)
-    assert rows(data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
-    runs = rows(
+    assert query(data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
+    runs = query(
         data_root,
         "SELECT run_id, dag_run_id, discovered, inserted, updated, unchanged, quarantined, skipped, failed"
         " FROM crawl_runs ORDER BY run_id",
@@ -64,7 +44,7 @@ def test_ingest_loads_the_site_and_a_repeat_adds_nothing(fixture_site: Any, tmp_
     assert second_run[3] == 0 and second_run[4] == 0
     assert second_run[2] == sum(second_run[3:])
     assert second_run[7] >= expected
-    assert rows(data_root, "SELECT COUNT(*) FROM article_versions") == [(expected,)]
+    assert query(data_root, "SELECT COUNT(*) FROM article_versions") == [(expected,)]
     raw = data_root / "raw" / "pravda" / "pravda_first"
     assert (raw / "items.jsonl").is_file() and list(raw.glob("*.warc.gz"))
     assert (data_root / "staged" / "pravda" / "pravda_first" / "records.parquet").is_file()

@@ -145,15 +145,13 @@ def test_known_urls_are_skipped_unless_the_sitemap_says_they_changed(fixture_sit
     known.write_text(
         f"{unchanged.url}\t{unchanged.lastmod}\n{changed.url}\t2025-11-01T00:00:00+00:00\n", encoding="utf-8"
     )
-    with site_fixtures.replay_process([fixture_site.warc]) as mirror:
-        run = site_fixtures.run_scrapy(
-            tmp_path / "known",
-            mirror,
-            "edition=eng",
-            "since=2025-12-01",
-            "until=2025-12-31",
-            f"known={known}",
-        )
+
+    def crawl_december(run_dir: Path, known: Path) -> site_fixtures.CrawlRun:
+        with site_fixtures.replay_process([fixture_site.warc]) as mirror:
+            args = ("edition=eng", "since=2025-12-01", "until=2025-12-31", f"known={known}")
+            return site_fixtures.run_scrapy(run_dir, mirror, *args)
+
+    run = crawl_december(tmp_path / "known", known)
     assert run.returncode == 0, run.log[-3000:]
     fetched = {i["url"] for i in run.items}
     assert unchanged.url not in fetched
@@ -165,15 +163,7 @@ def test_known_urls_are_skipped_unless_the_sitemap_says_they_changed(fixture_sit
 
     # An earlier run's items.jsonl works as the known file too: nothing of it is fetched again.
     previous = tmp_path / "known" / "items.jsonl"
-    with site_fixtures.replay_process([fixture_site.warc]) as mirror:
-        rerun = site_fixtures.run_scrapy(
-            tmp_path / "rerun",
-            mirror,
-            "edition=eng",
-            "since=2025-12-01",
-            "until=2025-12-31",
-            f"known={previous}",
-        )
+    rerun = crawl_december(tmp_path / "rerun", previous)
     assert rerun.returncode == 0, rerun.log[-3000:]
     skipped = {u for u, line in rerun.outcomes.items() if line["reason"] == "known_unchanged"}
     assert skipped == fetched

@@ -8,21 +8,12 @@ from typing import Any
 
 import pytest
 import site_fixtures
-from sqlalchemy import create_engine, text
+from wh_query import query
 
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow]
-
-
-def rows(data_root: Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    engine = create_engine(f"sqlite:///{data_root / 'warehouse.sqlite'}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
 def test_backfill_crawls_each_month_of_the_range_and_a_rerun_is_safe(
@@ -42,7 +33,7 @@ def test_backfill_crawls_each_month_of_the_range_and_a_rerun_is_safe(
                 monkeypatch.setenv(name, value)
         first = dag.test(run_conf=conf)
         assert first.state == DagRunState.SUCCESS
-        runs = rows(
+        runs = query(
             data_root,
             "SELECT run_id, inserted, discovered, updated, unchanged, quarantined, skipped, failed"
             " FROM crawl_runs WHERE dag_run_id = :d ORDER BY run_id",
@@ -52,16 +43,16 @@ def test_backfill_crawls_each_month_of_the_range_and_a_rerun_is_safe(
         assert [r[0][-7:] for r in runs] == ["2025-11", "2025-12"]
         for run in runs:
             assert run[2] == sum(run[1:2]) + sum(run[3:])
-        stored = {r[0] for r in rows(data_root, "SELECT url FROM articles")}
+        stored = {r[0] for r in query(data_root, "SELECT url FROM articles")}
         assert in_range <= stored
-        published = rows(data_root, "SELECT MIN(published_day), MAX(published_day) FROM v_latest_articles")
+        published = query(data_root, "SELECT MIN(published_day), MAX(published_day) FROM v_latest_articles")
         assert published[0][0] >= "2025-11-01"
 
         second = dag.test(run_conf=conf)
         assert second.state == DagRunState.SUCCESS
-    assert {r[0] for r in rows(data_root, "SELECT url FROM articles")} == stored
-    assert rows(data_root, "SELECT COUNT(*) FROM article_versions") == [(len(stored),)]
-    repeat = rows(
+    assert {r[0] for r in query(data_root, "SELECT url FROM articles")} == stored
+    assert query(data_root, "SELECT COUNT(*) FROM article_versions") == [(len(stored),)]
+    repeat = query(
         data_root, "SELECT SUM(inserted), SUM(updated) FROM crawl_runs WHERE dag_run_id = :d", d=second.run_id
     )
     assert repeat == [(0, 0)]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import site_fixtures
-from sqlalchemy import create_engine, text
+from wh_query import query
 
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
@@ -16,15 +16,6 @@ PROJECT = Path(__file__).resolve().parents[2]
 DAGS = PROJECT / "dags"
 
 pytestmark = [pytest.mark.slow, pytest.mark.airflow]
-
-
-def rows(warehouse: Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    engine = create_engine(f"sqlite:///{warehouse}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
 def test_connection_urls_for_the_warehouse() -> None:
@@ -77,8 +68,8 @@ def test_news_ingest_dag_test_fills_the_warehouse(
     assert dag_run.state == DagRunState.SUCCESS
 
     expected = len(fixture_site.all_articles)
-    assert rows(warehouse, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
-    runs = rows(
+    assert query(warehouse, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(expected, expected)]
+    runs = query(
         warehouse,
         "SELECT run_id, source, dag_run_id, status, discovered, inserted, updated, unchanged, quarantined,"
         " skipped, failed FROM crawl_runs ORDER BY source",
@@ -99,5 +90,5 @@ def test_news_ingest_dag_test_fills_the_warehouse(
     assert not (data_root / "warehouse.sqlite").exists()
     assert (data_root / "raw" / "pravda" / run_id / "outcomes.jsonl").is_file()
     assert (data_root / "staged" / "pravda" / run_id / "records.parquet").is_file()
-    headlines = {r[0] for r in rows(warehouse, "SELECT headline FROM articles")}
+    headlines = {r[0] for r in query(warehouse, "SELECT headline FROM articles")}
     assert {a.headline for a in fixture_site.articles if a.headline} <= headlines

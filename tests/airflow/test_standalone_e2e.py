@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import site_fixtures
-from sqlalchemy import create_engine, text
+from wh_query import query
 
 PROJECT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -164,15 +164,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def rows(data_root: Path, sql: str) -> list[tuple[Any, ...]]:
-    engine = create_engine(f"sqlite:///{data_root / 'warehouse.sqlite'}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql))]
-    finally:
-        engine.dispose()
-
-
 def _finished_runs(stack: Standalone, limit: float) -> list[dict[str, Any]]:
     """Waits until no run of news_ingest is queued or running; returns them all."""
 
@@ -208,10 +199,10 @@ def test_trigger_through_the_rest_api_fills_the_warehouse_and_a_repeat_adds_no_d
     assert states[first["dag_run_id"]] == "success", f"{states}\n{_tail(stack.log)}"
 
     expected = len(fixture_site.articles)
-    assert rows(stack.data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [
+    assert query(stack.data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [
         (expected, expected)
     ]
-    loaded = dict(rows(stack.data_root, "SELECT dag_run_id, inserted FROM crawl_runs"))
+    loaded = dict(query(stack.data_root, "SELECT dag_run_id, inserted FROM crawl_runs"))
     assert first["dag_run_id"] in loaded
     # Unpausing may also have started the latest scheduled run; together they inserted each article once.
     assert sum(loaded.values()) == expected
@@ -220,11 +211,11 @@ def test_trigger_through_the_rest_api_fills_the_warehouse_and_a_repeat_adds_no_d
     runs = _finished_runs(stack, RUN_LIMIT)
     states = {r["dag_run_id"]: r["state"] for r in runs}
     assert states[second["dag_run_id"]] == "success", f"{states}\n{_tail(stack.log)}"
-    assert rows(stack.data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [
+    assert query(stack.data_root, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [
         (expected, expected)
     ]
-    assert rows(stack.data_root, "SELECT COUNT(*) FROM article_versions") == [(expected,)]
-    repeat = rows(
+    assert query(stack.data_root, "SELECT COUNT(*) FROM article_versions") == [(expected,)]
+    repeat = query(
         stack.data_root,
         "SELECT discovered, inserted, updated, unchanged, quarantined, skipped, failed FROM crawl_runs"
         f" WHERE dag_run_id = '{second['dag_run_id']}'",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from transforms.errors import NotAnArticle
 from transforms.normalise import staged_row
 from transforms.record import ArticleRecord
 from transforms.seed import parse as parse_seed
+from transforms.shingles import shingles
 from transforms.sources import Source
 
 FETCHED = datetime(2024, 11, 25, 9, 30, tzinfo=UTC)
@@ -302,11 +303,6 @@ def test_split_authors(byline: str, expected: tuple[str, ...]) -> None:
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "pravda" / "real"
 
 
-def shingle_set(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.casefold())
-    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
-
-
 @pytest.mark.parametrize(
     ("name", "url", "language", "edition"),
     [
@@ -325,23 +321,19 @@ def shingle_set(text: str) -> set[tuple[str, ...]]:
     ],
 )
 def test_generic_parser_on_real_pravda_pages(name: str, url: str, language: str, edition: str) -> None:
-    source = Source(
+    source = replace(
+        SOURCE,
         key=name.split("_")[0],
         label="Pravda",
         base_url=f"https://{url.split('/')[2]}",
         editions={"ukr": "uk", "rus": "ru", "eng": "en"},
-        feeds=(),
-        news_sitemaps=(),
-        sitemap_indexes=(),
-        parser="generic",
-        enabled=True,
     )
     html = gzip.decompress((REAL / f"{name}.html.gz").read_bytes())
     expected = json.loads((REAL / f"{name}.expected.json").read_text(encoding="utf-8"))["V1"]
     record = parse_page(html, url, source=source, fetched_at=FETCHED)
     paragraphs = [p for section in expected["body"]["sections"] for p in section["paragraphs"]]
-    want = shingle_set(" ".join([*expected["body"]["summary"], *paragraphs]))
-    got = shingle_set(record.body_text)
+    want = shingles(" ".join([*expected["body"]["summary"], *paragraphs]))
+    got = shingles(record.body_text)
     assert len(want & got) / len(want) >= 0.95  # recall against the reference parser
     assert len(want & got) / len(got) >= 0.70  # the reference leaves lists out; blocks keep them
     assert record.headline == expected["title"]
@@ -356,16 +348,12 @@ def test_the_reference_seed_document_byte_for_byte() -> None:
     # The seed format's reference article, its page read as a generic source: bold section labels become
     # heading lines and the no-break space after an en dash survives the content extractor.
     project = Path(__file__).resolve().parents[2]
-    source = Source(
+    source = replace(
+        SOURCE,
         key="pravda",
         label="Pravda Ukraine",
         base_url="https://www.pravda.com.ua",
         editions={"eng": "en", "ukr": "uk", "rus": "ru"},
-        feeds=(),
-        news_sitemaps=(),
-        sitemap_indexes=(),
-        parser="generic",
-        enabled=True,
     )
     html = (
         project / "tests" / "fixtures" / "pravda" / "pages" / "eng_news_2023_09_30_7422079.html"

@@ -150,19 +150,16 @@ def test_non_article_pages_are_reported_with_their_reason(name: str, reason: str
     assert page.url in caught.value.detail
 
 
-def test_a_soft_404_served_with_status_200_is_still_an_error_page() -> None:
-    page = _page("not_article_404.html")
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("not_article_404.html", "error_page"), ("not_article_bot_challenge.html", "bot_challenge")],
+)
+def test_a_page_that_is_not_an_article_is_told_by_its_markup_even_with_status_200(
+    name: str, reason: str
+) -> None:
+    page = _page(name)
     with pytest.raises(NotAnArticle) as caught:
         parse_page(
             page.html(), page.url, source=KNOWN["pravda"], fetched_at=datetime(2025, 11, 12, tzinfo=UTC)
         )
-    assert caught.value.reason == "error_page"
-
-
-def test_a_challenge_served_with_status_200_is_still_a_challenge() -> None:
-    page = _page("not_article_bot_challenge.html")
-    with pytest.raises(NotAnArticle) as caught:
-        parse_page(
-            page.html(), page.url, source=KNOWN["pravda"], fetched_at=datetime(2025, 11, 12, tzinfo=UTC)
-        )
-    assert caught.value.reason == "bot_challenge"
+    assert caught.value.reason == reason

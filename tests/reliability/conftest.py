@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import site_fixtures
-from sqlalchemy import create_engine, text
 
 from scrapers.warc import WarcRunWriter
 from transforms.settings import Settings
@@ -270,15 +269,6 @@ def run_pipeline(settings: Settings, run_id: str, *, editions: list[str] | None 
         "check": run_checks(settings.resolved_warehouse_url(), plan.run_id),
         "log": lines,
     }
-
-
-def query(engine_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    engine = create_engine(engine_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
 # -- figures ---------------------------------------------------------------------------------------------

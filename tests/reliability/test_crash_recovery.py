@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import query, quiet_settings, record_figures, site_fixtures
+from conftest import quiet_settings, record_figures, site_fixtures
 from sqlalchemy import MetaData, create_engine, select
+from wh_query import query
 
 from scrapers.replay import Fault, FaultPlan, ReplayServer
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
@@ -84,14 +85,7 @@ def test_kill_9_mid_crawl_then_rerun_loads_every_article_once(fixture_site: Any,
         _wait_for(lambda: _articles_served(plan, fixture_site) >= 3, killed, "3 articles were fetched")
         _kill_group(killed)
         plan.faults.clear()
-        rerun = subprocess.run(
-            [NEWSETL, "ingest", "pravda", "--mirror", server.url, "--run-id", "rerun"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        rerun = site_fixtures.newsetl_ingest(env, "pravda", "--mirror", server.url, "--run-id", "rerun")
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     warehouse = f"sqlite:///{data_root / 'warehouse.sqlite'}"
     expected = {a.url for a in fixture_site.articles}

@@ -25,11 +25,11 @@ from conftest import (
     SCRIPTED,
     UTF8_AS_CP1251,
     HostileSite,
-    query,
     quiet_settings,
     record_figures,
     run_pipeline,
 )
+from wh_query import query
 
 from scrapers.replay import ReplayServer
 

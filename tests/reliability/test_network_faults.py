@@ -9,19 +9,17 @@ figures" summary.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import query, record_figures, site_fixtures
+from conftest import record_figures, site_fixtures
+from wh_query import query
 
 from scrapers.replay import Fault, FaultPlan, ReplayServer
 
 pytestmark = pytest.mark.slow
 
-NEWSETL = str(Path(sys.executable).parent / "newsetl")
 RECOVERING = {  # fault -> what the retry middleware must get past
     "500": Fault("status", 1, 500),
     "502 twice": Fault("status", 2, 502),
@@ -56,14 +54,7 @@ def test_faulted_pages_load_once_or_fail_with_their_error(
         data_root, NEWSETL_DOWNLOAD_TIMEOUT="3", NEWSETL_RETRY_TIMES="2", NEWSETL_WAREHOUSE_URL=warehouse
     )
     with ReplayServer([fixture_site.warc], faults=plan) as server:
-        done = subprocess.run(
-            [NEWSETL, "ingest", "pravda", "--mirror", server.url, "--run-id", "faults"],
-            cwd=site_fixtures.ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        done = site_fixtures.newsetl_ingest(env, "pravda", "--mirror", server.url, "--run-id", "faults")
         served = dict(plan.served)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -51,6 +51,18 @@ def quiet_env(data_root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def newsetl_ingest(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``newsetl ingest ARGS…`` as a user runs it, from the repository root, with the environment ``env``."""
+    return subprocess.run(
+        [str(VENV_BIN / "newsetl"), "ingest", *args],
+        cwd=ROOT,
+        env={**env, "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @contextmanager
 def replay_process(warcs: list[Path], *faults: str) -> Iterator[str]:
     """``newsetl replay`` in a subprocess on a free port; yields its origin URL."""

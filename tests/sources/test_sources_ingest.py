@@ -4,7 +4,6 @@ story, and each article's text language is stored. (Each source's crawl alone: t
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,6 @@ from typing import Any
 import pytest
 import site_fixtures
 from sqlalchemy import create_engine, text
-
-ROOT = Path(__file__).resolve().parents[2]
-NEWSETL = str(Path(sys.executable).parent / "newsetl")
 
 other_sources = sys.modules["other_sources"]
 pytestmark = pytest.mark.slow
@@ -29,14 +25,7 @@ def test_the_wire_report_two_sources_carried_is_one_story(fixture_site: Any, tmp
     env = {**site_fixtures.quiet_env(data_root), "COLUMNS": "120"}
     with site_fixtures.replay_process([fixture_site.warc]) as mirror:
         for key in KEYS:
-            done = subprocess.run(
-                [NEWSETL, "ingest", key, "--mirror", mirror, "--run-id", f"{key}-1"],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
+            done = site_fixtures.newsetl_ingest(env, key, "--mirror", mirror, "--run-id", f"{key}-1")
             assert done.returncode == 0, done.stdout + done.stderr
 
     engine = create_engine(f"sqlite:///{data_root / 'warehouse.sqlite'}")
