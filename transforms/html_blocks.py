@@ -174,12 +174,9 @@ class _BlockBuilder:
     def walk(self, node: LexborNode) -> None:
         for child in node.iter(include_text=True):
             tag = child.tag
-            if tag == "-text":
-                self._loose.append(child.text(deep=False))
-            elif tag is None or tag.startswith("-"):
-                continue  # comments, doctype
-            elif tag == "br":
-                self._loose.append(" ")
+            leaf = _leaf_text(child, tag)
+            if leaf is not None:
+                self._loose.append(leaf)
             elif tag == "p":
                 self.flush()
                 self._paragraph(child)
@@ -271,12 +268,9 @@ def _gather(node: LexborNode, parts: list[str], nested_lists: list[LexborNode] |
     """Append the text under ``node`` to ``parts``; lists are set aside in ``nested_lists`` when given."""
     for child in node.iter(include_text=True):
         tag = child.tag
-        if tag == "-text":
-            parts.append(child.text(deep=False))
-        elif tag is None or tag.startswith("-"):
-            continue
-        elif tag == "br":
-            parts.append(" ")
+        leaf = _leaf_text(child, tag)
+        if leaf is not None:
+            parts.append(leaf)
         elif nested_lists is not None and tag in LIST_TAGS:
             nested_lists.append(child)
         elif tag in BLOCK_TAGS:
@@ -292,15 +286,24 @@ def _inline_only(node: LexborNode, parts: list[str]) -> bool:
     """Append the text under ``node`` to ``parts``; False (and stop) at the first block element inside."""
     for child in node.iter(include_text=True):
         tag = child.tag
-        if tag == "-text":
-            parts.append(child.text(deep=False))
-        elif tag is None or tag.startswith("-"):
-            continue
-        elif tag == "br":
-            parts.append(" ")
+        leaf = _leaf_text(child, tag)
+        if leaf is not None:
+            parts.append(leaf)
         elif tag in BLOCK_TAGS or not _inline_only(child, parts):
             return False
     return True
+
+
+def _leaf_text(node: LexborNode, tag: str | None) -> str | None:
+    """What a node without elements (of tag ``tag``) adds to the running text: a text node its text, a
+    ``br`` a space, a comment or doctype nothing; None for an element, which each walk treats its own way."""
+    if tag == "-text":
+        return node.text(deep=False)
+    if tag == "br":
+        return " "
+    if tag is None or tag.startswith("-"):
+        return ""
+    return None
 
 
 def _only_bold(node: LexborNode) -> bool:
