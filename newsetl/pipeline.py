@@ -93,7 +93,7 @@ def crawl(
     With ``incremental`` the spider gets the warehouse's known URLs and their modification times, so pages
     that have not changed since they were loaded are skipped as ``known_unchanged`` instead of re-fetched.
     """
-    from scrapers.crawl import run_crawl
+    from scrapers.crawl import SpiderArguments, run_crawl
 
     with tempfile.TemporaryDirectory(prefix="newsetl-known-") as tmp:
         known_path: Path | None = None
@@ -102,17 +102,14 @@ def crawl(
 
             known_path = Path(tmp) / "known.tsv"
             write_source_known_urls(settings.resolved_warehouse_url(), plan.source, known_path)
-        result = run_crawl(
-            source,
-            plan.raw_url,
-            editions=list(editions) if editions else None,
+        arguments = SpiderArguments(
+            editions=tuple(editions or ()),
             since=since,
             until=until,
             mirror=settings.mirror or None,
             known_path=known_path,
-            settings=settings,
-            log=log,
         )
+        result = run_crawl(source, plan.raw_url, arguments, settings=settings, log=log)
     return _jsonable(result)
 
 

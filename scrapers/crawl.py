@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -69,41 +69,41 @@ def spider_for(source: Source) -> tuple[str, list[str]]:
     return "generic", ["-a", f"source={source.key}"]
 
 
-def crawl_command(
-    source: Source,
-    work_dir: Path,
-    *,
-    editions: Iterable[str] | str | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    mirror: str | None = None,
-    known_path: str | Path | None = None,
-) -> list[str]:
+@dataclass(frozen=True)
+class SpiderArguments:
+    """What a crawl asks of its spider, besides the run folder: the ``-a`` arguments (docs/crawling.md)."""
+
+    editions: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    mirror: str | None = None
+    known_path: Path | None = None
+
+    def command_line(self) -> list[str]:
+        found = {
+            "edition": ",".join(self.editions),
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "mirror": self.mirror or "",
+            "known": str(self.known_path or ""),
+        }
+        return [part for name, value in found.items() if value for part in ("-a", f"{name}={value}")]
+
+
+def crawl_command(source: Source, work_dir: Path, arguments: SpiderArguments) -> list[str]:
     spider, extra = spider_for(source)
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, *extra, "-a", f"run_dir={work_dir}"]
-    if editions:
-        joined = editions if isinstance(editions, str) else ",".join(editions)
-        command += ["-a", f"edition={joined}"]
-    for name, value in (("since", since), ("until", until)):
-        if value:
-            command += ["-a", f"{name}={value.isoformat() if isinstance(value, date) else value}"]
-    if mirror:
-        command += ["-a", f"mirror={mirror}"]
-    if known_path:
-        command += ["-a", f"known={known_path}"]
-    command += ["-O", str(work_dir / "items.jsonl"), "-s", "LOG_LEVEL=INFO"]
-    return command
+    return [
+        *(sys.executable, "-m", "scrapy", "crawl", spider, *extra, "-a", f"run_dir={work_dir}"),
+        *arguments.command_line(),
+        *("-O", str(work_dir / "items.jsonl"), "-s", "LOG_LEVEL=INFO"),
+    ]
 
 
 def run_crawl(
     source: Source,
     raw_url: str,
+    arguments: SpiderArguments,
     *,
-    editions: Iterable[str] | str | None = None,
-    since: date | str | None = None,
-    until: date | str | None = None,
-    mirror: str | None = None,
-    known_path: str | Path | None = None,
     settings: Settings,
     log: Callable[[str], object] = print,
 ) -> CrawlResult:
@@ -114,15 +114,7 @@ def run_crawl(
         _clear(work_dir)
         if not local:
             _clear_remote(raw_url)
-        command = crawl_command(
-            source,
-            work_dir,
-            editions=editions,
-            since=since,
-            until=until,
-            mirror=mirror,
-            known_path=known_path,
-        )
+        command = crawl_command(source, work_dir, arguments)
         env = {**os.environ, **settings_env(settings), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
         returncode, tail = _run(command, env, work_dir / "crawl.log", log)
         items_file = work_dir / "items.jsonl"

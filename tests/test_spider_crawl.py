@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import fsspec
 import pytest
 import site_fixtures
 
-from scrapers.crawl import CrawlError, run_crawl, settings_env, spider_for
+from scrapers.crawl import CrawlError, SpiderArguments, run_crawl, settings_env, spider_for
 from scrapers.replay import ReplayServer
 from transforms.settings import Settings
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
@@ -36,8 +37,7 @@ def test_run_crawl_leaves_the_run_files_in_the_raw_folder(tmp_path, mirror, fixt
     result = run_crawl(
         PRAVDA,
         str(raw),
-        editions=["rus"],
-        mirror=mirror,
+        SpiderArguments(editions=("rus",), mirror=mirror),
         settings=_settings(tmp_path),
         log=lines.append,
     )
@@ -54,7 +54,11 @@ def test_run_crawl_leaves_the_run_files_in_the_raw_folder(tmp_path, mirror, fixt
 
     # Running the step again replaces the earlier attempt instead of adding to it.
     again = run_crawl(
-        PRAVDA, str(raw), editions="rus", mirror=mirror, settings=_settings(tmp_path), log=lambda _: None
+        PRAVDA,
+        str(raw),
+        SpiderArguments(editions=("rus",), mirror=mirror),
+        settings=_settings(tmp_path),
+        log=lambda _: None,
     )
     assert again.items == result.items
     assert len(list(raw.glob("*.warc.gz"))) == 1
@@ -65,10 +69,7 @@ def test_run_crawl_uploads_to_an_fsspec_url(tmp_path, mirror, fixture_site) -> N
     result = run_crawl(
         PRAVDA,
         url,
-        editions="eng",
-        since="2025-12-01",
-        until="2025-12-31",
-        mirror=mirror,
+        SpiderArguments(("eng",), date(2025, 12, 1), date(2025, 12, 31), mirror),
         settings=_settings(tmp_path),
         log=lambda _: None,
     )
@@ -87,8 +88,7 @@ def test_a_failing_spider_raises_with_its_last_log_lines(tmp_path) -> None:
         run_crawl(
             PRAVDA,
             str(tmp_path / "raw"),
-            since="2025-02-01",
-            until="2025-01-01",
+            SpiderArguments(since=date(2025, 2, 1), until=date(2025, 1, 1)),
             settings=_settings(tmp_path),
             log=lambda _: None,
         )

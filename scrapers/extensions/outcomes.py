@@ -26,10 +26,12 @@ from scrapers.pipelines.skip import SkipItem
 logger = logging.getLogger(__name__)
 
 
-class OutcomeTracker:
+class OutcomeTracker(OutcomeLog):
+    """The run's outcome log (``record``, ``has``), fed by the spider and by Scrapy's signals."""
+
     def __init__(self, crawler: Crawler, run_dir: Path, jobdir: Path | None) -> None:
+        super().__init__(run_dir / "outcomes.jsonl")
         self.crawler = crawler
-        self.log = OutcomeLog(run_dir / "outcomes.jsonl")
         self.requested_log = RequestedLog(jobdir / "newsetl-requested.txt") if jobdir else None
         self.requested: set[str] = set()
 
@@ -47,19 +49,6 @@ class OutcomeTracker:
         return tracker
 
     # -- what the spider tells --------------------------------------------------------------------------
-
-    def record(
-        self,
-        url: str,
-        outcome: str,
-        reason: str = "",
-        status: int | None = None,
-        record_url: str | None = None,
-    ) -> None:
-        self.log.record(url, outcome, reason, status, record_url=record_url)
-
-    def has(self, url: str) -> bool:
-        return self.log.has(url)
 
     def requesting(self, url: str, edition: str) -> None:
         """``url`` (of ``edition``) is about to be requested: it must end with an outcome."""
@@ -79,7 +68,7 @@ class OutcomeTracker:
         One that was still queued comes twice, and its second record is dropped as a duplicate."""
         if self.requested_log is None:
             return []
-        lost = [(u, e) for u, e in self.requested_log.previous.items() if not self.log.has(u)]
+        lost = [(u, e) for u, e in self.requested_log.previous.items() if not self.has(u)]
         if lost:
             logger.warning(
                 "requesting %d URLs again that a previous process left without an outcome", len(lost)
@@ -118,8 +107,8 @@ class OutcomeTracker:
                 self.record(url, "failed", f"no response: the crawl ended ({reason}) before it was fetched")
         stats = self.crawler.stats
         if stats is not None:
-            for line in self.log.latest.values():
+            for line in self.latest.values():
                 stats.inc_value(f"newsetl/outcome/{line['outcome']}")
                 if line["outcome"] == "skipped":
                     stats.inc_value(f"newsetl/skipped/{line['reason']}")
-        self.log.close()
+        self.close()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import site_fixtures
 
-from scrapers.crawl import run_crawl, spider_for
+from scrapers.crawl import SpiderArguments, run_crawl, spider_for
 from scrapers.replay import ReplayServer
 from scrapers.warc import WarcRunWriter
 from transforms.normalise import staged_row
@@ -146,7 +145,8 @@ def test_a_source_added_as_one_yaml_entry_is_crawled(tmp_path: Path) -> None:
         result = run_crawl(
             load_sources(settings.sources_path())["lvivnews"],
             str(tmp_path / "raw"),
-            settings=replace(settings, mirror=server.url),
+            SpiderArguments(mirror=server.url),
+            settings=settings,
             log=lambda line: None,
         )
     assert result.items == 1
