@@ -60,14 +60,13 @@ PARAMS = {
 def plan_months() -> list[dict[str, str]]:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from newsetl.dag_defaults import task_settings
+    from newsetl.dag_defaults import task_env
     from newsetl.pipeline import month_windows
-    from transforms.sources import load_sources
     from transforms.times import parse_day
 
     params = get_current_context()["params"]
     # A wrong form stays wrong: fail at once instead of retrying.
-    source = load_sources(task_settings().sources_path()).get(params["source"])
+    source = task_env()[1].get(params["source"])
     if source is None:
         raise AirflowFailException(f"source={params['source']!r} is not in the sources file")
     try:
@@ -85,16 +84,15 @@ def plan_months() -> list[dict[str, str]]:
     doc_md="Crawls one month of the range (monthly sitemaps) into its own raw folder; returns its plan.",
 )
 def crawl_month(window: dict[str, str]) -> dict[str, str]:
-    from newsetl.dag_defaults import task_settings
+    from newsetl.dag_defaults import task_env
     from newsetl.pipeline import MonthWindow, RunPlan
     from newsetl.pipeline import crawl as crawl_step
-    from transforms.sources import load_sources
 
     context = get_current_context()
     params = context["params"]
     month = MonthWindow.from_dict(window)
-    settings = task_settings()
-    source = load_sources(settings.sources_path())[params["source"]]
+    settings, sources = task_env()
+    source = sources[params["source"]]
     plan = RunPlan.make(source.key, f"{context['dag_run'].run_id}_{month.label}", settings)
     figures = crawl_step(
         plan,

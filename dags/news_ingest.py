@@ -43,15 +43,13 @@ SETTINGS, SOURCES = parse_time_sources()
     doc_md="Runs the source's spider in a child process and stores its raw files; returns the run's plan.",
 )
 def crawl(source: str) -> dict[str, str]:
-    from newsetl.dag_defaults import task_settings
+    from newsetl.dag_defaults import task_env
     from newsetl.pipeline import RunPlan
     from newsetl.pipeline import crawl as crawl_step
-    from transforms.sources import load_sources
 
-    settings = task_settings()
+    settings, sources = task_env()
     plan = RunPlan.make(source, get_current_context()["dag_run"].run_id, settings)
-    registry = load_sources(settings.sources_path())
-    figures = crawl_step(plan, settings, registry[source], incremental=True, log=log.info)
+    figures = crawl_step(plan, settings, sources[source], incremental=True, log=log.info)
     log.info("crawl figures: %s", figures)
     return plan.to_dict()
 

@@ -54,10 +54,9 @@ PARAMS = {
 def reparse() -> dict[str, str]:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from newsetl.dag_defaults import task_settings
+    from newsetl.dag_defaults import task_env
     from newsetl.pipeline import RunPlan
     from newsetl.pipeline import reparse as reparse_step
-    from transforms.sources import load_sources
     from transforms.times import parse_day
 
     context = get_current_context()
@@ -65,8 +64,8 @@ def reparse() -> dict[str, str]:
     since, until = parse_day(params["start"], "start"), parse_day(params["end"], "end")
     if until < since:  # a wrong form stays wrong: fail at once instead of retrying
         raise AirflowFailException(f"end {until.isoformat()} is before start {since.isoformat()}")
-    settings = task_settings()
-    source = load_sources(settings.sources_path())[params["source"]]
+    settings, sources = task_env()
+    source = sources[params["source"]]
     plan = RunPlan.make(source.key, context["dag_run"].run_id, settings)
     figures = reparse_step(plan, settings, source, since=since, until=until, log=log.info)
     log.info("re-parse figures: %s", figures)

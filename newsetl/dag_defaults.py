@@ -100,6 +100,14 @@ def date_param(default: str | None, title: str, description: str) -> Any:
     return Param(default, type="string", format="date", title=title, description=description)
 
 
+def task_env() -> tuple[Settings, dict[str, Source]]:
+    """What a task works with, read once when it starts: its settings and the sources file."""
+    from transforms.sources import load_sources
+
+    settings = task_settings()
+    return settings, load_sources(settings.sources_path())
+
+
 def task_settings() -> Settings:
     """The settings a task runs with: ``NEWSETL_*`` variables, and, when ``NEWSETL_WAREHOUSE_CONN_ID`` names
     an Airflow connection, the warehouse from that connection (so its password lives in Airflow's

@@ -29,12 +29,11 @@ RUN_ID_EXTRA = "run_id"
     doc_md="Validates and normalises the run's raw items into Parquet records and rejects.",
 )
 def transform(plan: dict[str, str]) -> dict[str, str]:
-    from newsetl.dag_defaults import task_settings
+    from newsetl.dag_defaults import task_env
     from newsetl.pipeline import RunPlan
     from newsetl.pipeline import transform as transform_step
-    from transforms.sources import load_sources
 
-    sources = load_sources(task_settings().sources_path())
+    _, sources = task_env()
     log.info(
         "transform figures for %s: %s", plan["raw_url"], transform_step(RunPlan.from_dict(plan), sources)
     )
@@ -47,19 +46,18 @@ def transform(plan: dict[str, str]) -> dict[str, str]:
     doc_md="Upserts the staged records into the warehouse and writes the crawl_runs row for this DAG run.",
 )
 def load(plan: dict[str, str]) -> dict[str, int]:
-    from newsetl.dag_defaults import task_settings
+    from newsetl.dag_defaults import task_env
     from newsetl.pipeline import RunPlan
     from newsetl.pipeline import load as load_step
-    from transforms.sources import load_sources
 
     context = get_current_context()
     dag_run = context["dag_run"]
-    settings = task_settings()
+    settings, sources = task_env()
     run = RunPlan.from_dict(plan)
     counts = load_step(
         run,
         settings,
-        load_sources(settings.sources_path()),
+        sources,
         dag_run_id=dag_run.run_id,
         started_at=dag_run.start_date or dag_run.run_after,
     )

@@ -25,6 +25,7 @@ from transforms import storage
 from transforms.normalise import articles_table, reject, rejects_table, staged_row
 from transforms.outcomes import read_outcomes
 from transforms.record import ArticleRecord
+from transforms.schema import arrow_schema
 from transforms.sources import Source
 from transforms.validate import validate_record
 
@@ -167,7 +168,7 @@ def write_records(items: Path, offsets: list[int], target: Path, sources: Mappin
     order, one row group per :data:`CHUNK_ROWS` records, so memory holds one chunk and not the run."""
     import pyarrow.parquet as pq
 
-    with items.open("rb") as handle, pq.ParquetWriter(target, articles_table([]).schema) as writer:
+    with items.open("rb") as handle, pq.ParquetWriter(target, arrow_schema()) as writer:
         for start in range(0, len(offsets), CHUNK_ROWS):
             rows = []
             for offset in offsets[start : start + CHUNK_ROWS]:

@@ -399,15 +399,12 @@ def load_records(
     run: RunInfo,
     *,
     sources: Mapping[str, Source],
-    rejects: Sequence[Mapping[str, Any]] = (),
-    skipped: int = 0,
-    failed: int = 0,
+    **options: Any,
 ) -> LoadResult:
-    """Load ``records`` (normalised here, as the transform step would stage them) as run ``run``."""
+    """Load ``records`` (normalised here, as the transform step would stage them) as run ``run``;
+    ``options`` are :func:`load_tables`'s (``rejects``, ``skipped``, ``failed``)."""
     table = stage_records(records, sources)
-    return load_tables(
-        engine, lambda: iter((table,)), run, sources=sources, rejects=rejects, skipped=skipped, failed=failed
-    )
+    return load_tables(engine, lambda: iter((table,)), run, sources=sources, **options)
 
 
 def load_tables(
