@@ -1,4 +1,4 @@
-"""DESIGN.md's layers: imports only point down.
+"""The layers (docs/layout.md): imports only point down.
 
 dags/ and the CLI (newsetl/) wire; scrapers/ and warehouse/ never import each other; transforms/ is the
 ground and imports none of the others. Checked on every module's import statements, including the ones
