@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from transforms.blocks import block_to_dict
 from transforms.record import ArticleRecord
 from transforms.schema import REJECT_COLUMNS, arrow_schema
-from transforms.seed import SeedDocument, render
+from transforms.seed import SeedDocument, layout, render
 from transforms.sources import Source
 
 if TYPE_CHECKING:
@@ -51,11 +51,12 @@ def seed_document(record: ArticleRecord, label: str) -> SeedDocument:
     )
 
 
-def staged_row(record: ArticleRecord, label: str) -> dict[str, Any]:
+def staged_row(record: ArticleRecord, label: str, *, validated: bool = False) -> dict[str, Any]:
     """One record as a staged row (plain Python values, every column of the article schema).
 
     ``label`` is the source's label, written in the seed document. Raises ``ValueError`` when the record
-    cannot be rendered as a seed document (``transforms.validate`` rejects such records first).
+    cannot be rendered as a seed document, unless ``validated`` says that ``transforms.validate`` passed
+    the record already (its rules include that one), in which case the document is not checked again.
     """
     headline = record.headline.strip()
     tags = list(dict.fromkeys(t.strip() for t in record.tags if t.strip()))
@@ -81,7 +82,7 @@ def staged_row(record: ArticleRecord, label: str) -> dict[str, Any]:
         "parser": record.parser,
         "blocks": blocks,
         "body_text": body,
-        "seed_text": render(seed_document(record, label)),
+        "seed_text": (layout if validated else render)(seed_document(record, label)),
         "content_hash": content_hash(headline, authors, tags, section, blocks),
         "word_count": len(body.split()),
         "extra": canonical_json(record.extra),

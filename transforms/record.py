@@ -44,7 +44,7 @@ class ArticleRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: datetimes as ISO 8601 with their offset, dates as YYYY-MM-DD."""
-        return {c.name: _TO_JSON[c.kind](getattr(self, c.name)) for c in RECORD_COLUMNS}
+        return {name: encode(getattr(self, name)) for name, encode in _ENCODERS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ArticleRecord:
@@ -54,17 +54,9 @@ class ArticleRecord:
         if missing:
             raise ValueError(f"article record is missing field(s): {', '.join(missing)}")
         try:
-            return cls(**{c.name: _from_json(c, data.get(c.name)) for c in RECORD_COLUMNS})
+            return cls(**{name: decode(data.get(name)) for name, decode in _DECODERS})
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad article record for {data.get('url')!r}: {exc}") from exc
-
-
-def _from_json(column: Column, value: Any) -> Any:
-    if column.nullable and (value is None or value == ""):
-        return None
-    if value is None and column.kind in (Kind.TEXT_LIST, Kind.BLOCKS, Kind.JSON):
-        value = () if column.kind is not Kind.JSON else {}
-    return _FROM_JSON[column.kind](value, column.name)
 
 
 def _optional_iso(value: datetime | date | None) -> str | None:
@@ -90,3 +82,20 @@ _FROM_JSON: dict[Kind, Callable[[Any, str], Any]] = {
     Kind.BLOCKS: lambda value, _name: tuple(block_from_dict(b) for b in value),
     Kind.JSON: lambda value, _name: dict(value),
 }
+
+
+def _decoder(column: Column) -> Callable[[Any], Any]:
+    """The JSON -> Python conversion of one field: a null or empty optional value is None, a missing list
+    or mapping is empty, anything else is converted by the column's kind (ValueError names the field)."""
+    convert, name = _FROM_JSON[column.kind], column.name
+    if column.nullable:
+        return lambda value: None if value is None or value == "" else convert(value, name)
+    empty: Any = {} if column.kind is Kind.JSON else ()
+    if column.kind in (Kind.TEXT_LIST, Kind.BLOCKS, Kind.JSON):
+        return lambda value: convert(empty if value is None else value, name)
+    return lambda value: convert(value, name)
+
+
+# One (field, converter) pair per record column, worked out once: a record is read and written per line.
+_ENCODERS = tuple((c.name, _TO_JSON[c.kind]) for c in RECORD_COLUMNS)
+_DECODERS = tuple((c.name, _decoder(c)) for c in RECORD_COLUMNS)

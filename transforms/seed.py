@@ -43,6 +43,9 @@ HEADING_MAX_CHARS = 80
 # A line that ends like a sentence or a clause is a paragraph, even after closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?…:;,][\"”’'»)\]]*$")
 _DATE = re.compile(r"([0-9]+)/([0-9]+)/([0-9]+)")
+# Any character for which str.isspace() holds (in str patterns \s is exactly those), and the C0 controls
+# and DEL: none belongs in a canonical URL.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 class SeedFormatError(ValueError):
@@ -132,7 +135,7 @@ def _url_problem(url: str) -> str | None:
     """Why ``url`` is not an acceptable canonical http(s) URL, if it is not."""
     if url == "":
         return "is empty"
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+    if _SPACE_OR_CONTROL.search(url):
         return "contains whitespace or a control character"
     try:
         parts = urlsplit(url)
@@ -166,6 +169,12 @@ def render(doc: SeedDocument) -> str:
     faithfully, i.e. something that would not read back as the same text.
     """
     validate(doc)
+    return layout(doc)
+
+
+def layout(doc: SeedDocument) -> str:
+    """What :func:`render` writes, for a document that :func:`validate` has already passed (the transform
+    step validates every record before it stages it, and need not check the same document twice)."""
     day = doc.collected_on
     lines = [f"{DATE_PREFIX}{day.month}/{day.day}/{day.year}", "", doc.headline, "", doc.source_label, ""]
     for block in doc.blocks:

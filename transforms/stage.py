@@ -174,7 +174,8 @@ def write_records(items: Path, offsets: list[int], target: Path, sources: Mappin
             for offset in offsets[start : start + CHUNK_ROWS]:
                 handle.seek(offset)
                 record = ArticleRecord.from_dict(json.loads(handle.readline()))
-                rows.append(staged_row(record, sources[record.source].label))
+                # stage_items kept only records that validate_record passed, seed document included.
+                rows.append(staged_row(record, sources[record.source].label, validated=True))
             writer.write_table(articles_table(rows))
 
 
