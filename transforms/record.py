@@ -73,10 +73,20 @@ _TO_JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.JSON: lambda value: value,
 }
 
+def _timestamp(value: Any, name: str) -> datetime:
+    # to_dict writes isoformat(), which fromisoformat reads straight back; anything else takes the long way.
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return require_timestamp(value, name)
+
+
 _FROM_JSON: dict[Kind, Callable[[Any, str], Any]] = {
     Kind.TEXT: lambda value, _name: str(value),
     Kind.INTEGER: lambda value, _name: int(value),
-    Kind.TIMESTAMP: require_timestamp,
+    Kind.TIMESTAMP: _timestamp,
     Kind.DATE: lambda value, _name: date.fromisoformat(str(value)),
     Kind.TEXT_LIST: lambda value, _name: tuple(str(item) for item in value),
     Kind.BLOCKS: lambda value, _name: tuple(block_from_dict(b) for b in value),
