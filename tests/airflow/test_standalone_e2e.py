@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,15 +165,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _finished_runs(stack: Standalone, limit: float) -> list[dict[str, Any]]:
-    """Waits until no run of news_ingest is queued or running; returns them all."""
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _finished_runs(stack: Standalone, limit: float, dag_id: str = "news_ingest") -> list[dict[str, Any]]:
+    """Waits until no run of ``dag_id`` is queued or running (and there is one); returns them all."""
 
     def all_done() -> list[dict[str, Any]] | None:
-        runs = stack.api.call("GET", "/api/v2/dags/news_ingest/dagRuns?limit=100")["dag_runs"]
+        runs = stack.api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
         return runs if runs and all(r["state"] in ("success", "failed") for r in runs) else None
 
     result: list[dict[str, Any]] = _wait(
-        "news_ingest runs to finish", all_done, limit, stack.process, stack.log
+        f"{dag_id} runs to finish", all_done, limit, stack.process, stack.log
     )
     return result
 
@@ -192,6 +197,14 @@ def test_trigger_through_the_rest_api_fills_the_warehouse_and_a_repeat_adds_no_d
     assert dag["is_paused"] is True
     assert {tag["name"] for tag in dag["tags"]} >= {"newsetl", "ingest"}
     assert api.call("PATCH", "/api/v2/dags/news_ingest", {"is_paused": False})["is_paused"] is False
+    _wait(
+        "the DAG processor to parse news_export",
+        lambda: api.call("GET", "/api/v2/dags/news_export"),
+        STARTUP_LIMIT,
+        stack.process,
+        stack.log,
+    )
+    assert api.call("PATCH", "/api/v2/dags/news_export", {"is_paused": False})["is_paused"] is False
 
     first = api.call("POST", "/api/v2/dags/news_ingest/dagRuns", {"logical_date": None})
     runs = _finished_runs(stack, RUN_LIMIT)
@@ -225,6 +238,26 @@ def test_trigger_through_the_rest_api_fills_the_warehouse_and_a_repeat_adds_no_d
     assert (inserted, updated) == (0, 0)
     assert discovered == inserted + updated + sum(rest)
 
-    # The load published the articles asset, which scheduled the analysts' export.
+    # Each load published the articles asset with its run's id, which scheduled the analysts' export.
     events = api.call("GET", "/api/v2/assets/events?limit=50")["asset_events"]
-    assert any(event["uri"] == "newsetl://warehouse/articles" for event in events)
+    loads = [event for event in events if event["uri"] == "newsetl://warehouse/articles"]
+    run_ids = {row[0] for row in query(stack.data_root, "SELECT run_id FROM crawl_runs")}
+    assert loads and {event["extra"]["run_id"] for event in loads} == run_ids
+    last_load = max(_instant(event["timestamp"]) for event in loads)
+
+    def exports_caught_up() -> list[dict[str, Any]] | None:
+        # Every load event has been consumed by an export run, and no export run is still going.
+        runs = api.call("GET", "/api/v2/dags/news_export/dagRuns?limit=100")["dag_runs"]
+        done = runs and all(r["state"] in ("success", "failed") for r in runs)
+        return runs if done and max(_instant(r["queued_at"]) for r in runs) >= last_load else None
+
+    exports = _wait("news_export to take every load", exports_caught_up, RUN_LIMIT, stack.process, stack.log)
+    assert all(run["state"] == "success" for run in exports), f"{exports}\n{_tail(stack.log)}"
+    # The export's partition is the days of the runs' articles: every article, once, as the warehouse
+    # holds its seed document.
+    stored = dict(query(stack.data_root, "SELECT url, seed_text FROM articles"))
+    files = sorted((stack.data_root / "export" / "seed").glob("*/*.txt"))
+    written = {path.read_text(encoding="utf-8").rsplit("\n", 1)[-1]: path for path in files}
+    assert len(files) == len(written) == len(stored)
+    assert all(written[url].read_text(encoding="utf-8") == text for url, text in stored.items())
+    assert (stack.data_root / "export" / "snapshot" / "articles.parquet").is_file()
