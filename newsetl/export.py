@@ -16,10 +16,11 @@ a range of days. The queries live in ``warehouse/export.py``; this module writes
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from transforms import storage
 from transforms.settings import Settings
@@ -44,18 +45,21 @@ def export_runs(settings: Settings, run_ids: Iterable[str]) -> ExportResult:
             days = touched_days(conn, run_ids)
     finally:
         engine.dispose()
-    return export_for_analysts(settings, days)
+    partition = set(days)
+    return _export(settings, lambda name: date.fromisoformat(name) in partition, days=days)
 
 
 def export_days(settings: Settings, start: date, end: date) -> ExportResult:
     """Export every day from ``start`` to ``end`` (inclusive)."""
     if end < start:
         raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
-    return export_for_analysts(settings, [start + timedelta(days=n) for n in range((end - start).days + 1)])
+    return _export(settings, lambda name: start <= date.fromisoformat(name) <= end, since=start, until=end)
 
 
-def export_for_analysts(settings: Settings, days: list[date]) -> ExportResult:
-    """Rewrite the seed folders of ``days`` and the snapshot."""
+def _export(settings: Settings, replaces: Callable[[str], bool], **selection: Any) -> ExportResult:
+    """Rewrite the seed folders of the days ``selection`` names (``write_seed_days``' arguments), remove
+    the folders of the partition's days (``replaces``, by folder name) left without articles, and write the
+    snapshot."""
     import fsspec
 
     from newsetl.pipeline import absolute_data_root
@@ -64,26 +68,38 @@ def export_for_analysts(settings: Settings, days: list[date]) -> ExportResult:
 
     export_url = storage.join(absolute_data_root(settings), "export")
     fs, export_path = fsspec.core.url_to_fs(export_url)
+    seed_path = storage.join(export_path, "seed")
     with tempfile.TemporaryDirectory(prefix="newsetl-export-") as tmp:
         work = Path(tmp)
         engine = make_engine(settings.resolved_warehouse_url())
         try:
             with engine.connect() as conn:
-                counts = write_seed_days(conn, work / "seed", days)
+                counts = write_seed_days(conn, work / "seed", **selection)
                 snapshot = latest_articles(conn)
         finally:
             engine.dispose()
-        for day in counts:
-            # A day folder is replaced whole: an article that moved to another day leaves no stale copy.
-            day_path = storage.join(export_path, "seed", day.isoformat())
-            if fs.exists(day_path):
-                fs.rm(day_path, recursive=True)
+        # A day folder of the partition is replaced whole: an article that moved to another day, or left
+        # the warehouse, leaves no stale copy.
+        existing = [
+            p.rstrip("/").rsplit("/", 1)[-1] for p in (fs.ls(seed_path) if fs.exists(seed_path) else [])
+        ]
+        for name in existing:
+            if _is_day(name) and replaces(name):
+                fs.rm(storage.join(seed_path, name), recursive=True)
         (work / "snapshot").mkdir()
         snapshot.to_parquet(work / "snapshot" / "articles.parquet", index=False)
         storage.upload_dir(work, export_url)
     return ExportResult(
         export_url=export_url,
-        days=[day.isoformat() for day in sorted(counts)],
+        days=[day.isoformat() for day in counts],
         documents=sum(counts.values()),
         snapshot_rows=len(snapshot),
     )
+
+
+def _is_day(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return len(name) == 10

@@ -97,3 +97,15 @@ def test_export_of_a_range_of_days(tmp_path: Path) -> None:
     _fill(settings, "r1", records)
     result = export_days(settings, date(2023, 9, 29), date(2023, 9, 30))
     assert (result.days, result.documents) == (["2023-09-29", "2023-09-30"], 2)
+
+
+def test_export_of_a_range_empties_the_days_of_the_range_that_lost_their_articles(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    _fill(settings, "r1", [factory.make_record(1, published_at=datetime(2023, 9, 30, 8, tzinfo=UTC))])
+    seed = tmp_path / "data" / "export" / "seed"
+    for day in ("2023-09-29", "2023-10-01", "2023-10-09"):
+        (seed / day).mkdir(parents=True)
+        (seed / day / "000_gone.txt").write_text("an article no longer on that day", encoding="utf-8")
+    result = export_days(settings, date(2023, 9, 29), date(2023, 10, 1))
+    assert (result.days, result.documents) == (["2023-09-30"], 1)
+    assert sorted(p.name for p in seed.iterdir()) == ["2023-09-30", "2023-10-09"]  # outside the range: kept

@@ -73,6 +73,7 @@ _TO_JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.JSON: lambda value: value,
 }
 
+
 def _timestamp(value: Any, name: str) -> datetime:
     # to_dict writes isoformat(), which fromisoformat reads straight back; anything else takes the long way.
     if isinstance(value, str):

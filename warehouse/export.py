@@ -54,16 +54,22 @@ def _day(published: datetime | None, collected: date) -> date:
     return published.astimezone(UTC).date() if published is not None else collected
 
 
-def write_seed_days(conn: Connection, out_dir: Path, days: Iterable[date]) -> dict[date, int]:
-    """Write ``out_dir/{YYYY-MM-DD}/NNN_{hash}.txt`` for each of ``days`` (one query for all of them);
-    returns how many documents each day has (a day without articles has no folder)."""
-    wanted = sorted(set(days))
-    seeds = stored_seeds(conn, days=wanted)
-    counts = {day: 0 for day in wanted}
-    documents = seed_texts(conn, seeds)
-    for day, group in groupby(documents, key=lambda pair: pair[0].day):
+def write_seed_days(
+    conn: Connection,
+    out_dir: Path,
+    *,
+    days: Iterable[date] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[date, int]:
+    """Write ``out_dir/{YYYY-MM-DD}/NNN_{hash}.txt`` for the articles of ``days`` (or of every day from
+    ``since`` to ``until``), with one query; returns how many documents each day got (every day of
+    ``days`` is listed, with 0 when it has no article)."""
+    counts = dict.fromkeys(sorted(set(days)), 0) if days is not None else {}
+    seeds = stored_seeds(conn, days=days, since=since, until=until)
+    for day, group in groupby(seed_texts(conn, seeds), key=lambda pair: pair[0].day):
         counts[day] = len(write_seed_files(out_dir / day.isoformat(), group))
-    return counts
+    return dict(sorted(counts.items()))
 
 
 def latest_articles(conn: Connection) -> pd.DataFrame:

@@ -147,22 +147,28 @@ def stored_seeds(
     until: date | None = None,
     days: Iterable[date] | None = None,
 ) -> list[StoredSeed]:
-    """The articles of ``source`` whose day lies between ``since`` and ``until`` (inclusive) or is one of
-    ``days``, sorted by day, then URL."""
+    """The articles of ``source`` whose day lies between ``since`` and ``until`` (inclusive) and, when
+    ``days`` is given, is one of them; sorted by day, then URL. The query selects the span of days, so it
+    stays one small statement however many days are asked for."""
+    wanted = None if days is None else set(days)
+    if wanted is not None:
+        if not wanted:
+            return []
+        since = max(filter(None, (since, min(wanted))))
+        until = min(filter(None, (until, max(wanted))))
     query = select(Article.article_id, Article.url, Article.published_at, Article.collected_on)
     if source:
         query = query.where(Article.source == source)
-    ranges = [(since, until)] if days is None else [(day, day) for day in sorted(set(days))]
-    if days is not None and not ranges:
-        return []
-    conditions = [_day_between(low, high) for low, high in ranges if low is not None or high is not None]
-    if conditions:
-        query = query.where(or_(*conditions))
+    if since is not None or until is not None:
+        query = query.where(_day_between(since, until))
     found = [
         StoredSeed(article_id, url, published.astimezone(UTC).date() if published else collected)
         for article_id, url, published, collected in conn.execute(query)
     ]
-    return sorted(found, key=lambda seed: (seed.day, seed.url))
+    return sorted(
+        (seed for seed in found if wanted is None or seed.day in wanted),
+        key=lambda seed: (seed.day, seed.url),
+    )
 
 
 def _day_between(low: date | None, high: date | None) -> ColumnElement[bool]:
