@@ -216,7 +216,21 @@ def validate(doc: SeedDocument) -> None:
         fail("url", f"{problem}: {_snippet(doc.url)}")
 
 
+def _canonical(text: object) -> bool:
+    """What :func:`_text_problem` finds nothing wrong with, answered quickly (the transform step checks
+    every block of every record): a non-empty string that whitespace normalisation leaves as it is."""
+    return isinstance(text, str) and text != "" and text == normalize_space(text)
+
+
 def _validate_block(number: int, block: object, fail: Callable[[str, str], NoReturn]) -> None:
+    # The common case first, without building messages; a block that fails it is looked at again below
+    # to say what is wrong.
+    if isinstance(block, Paragraph | Heading):
+        if _canonical(block.text) and not block.text.startswith(LIST_PREFIX):
+            return
+    elif isinstance(block, ListBlock) and isinstance(block.items, tuple | list) and block.items:
+        if all(_canonical(item) for item in block.items):
+            return
     if isinstance(block, ListBlock):
         where = f"block {number} (list)"
         if not isinstance(block.items, tuple | list) or len(block.items) == 0:

@@ -24,6 +24,7 @@ EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 REPLACEMENT_CHARACTER = "\ufffd"
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_SPACE = re.compile(r"\s")  # in a str pattern, exactly the characters str.isspace() holds for
 
 
 def validate_record(record: ArticleRecord, sources: Mapping[str, Source]) -> list[str]:
@@ -33,10 +34,11 @@ def validate_record(record: ArticleRecord, sources: Mapping[str, Source]) -> lis
     reasons += _source(record, sources)
     if not record.headline.strip():
         reasons.append("headline is empty")
-    if not record.body_text.strip():
+    body = record.body_text
+    if not body.strip():
         reasons.append("body is empty (no paragraph, heading or list with text)")
     reasons += _times(record)
-    reasons += _undecodable(record)
+    reasons += _undecodable(record.headline, body)
     if not 200 <= record.http_status <= 299:
         reasons.append(f"http_status {record.http_status} is not a success (200-299)")
     if not reasons:
@@ -53,7 +55,7 @@ def _url(url: str) -> list[str]:
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return [f"url {url!r} is not an http(s) URL with a host"]
-    if any(c.isspace() for c in url.strip()):
+    if _SPACE.search(url.strip()):
         return [f"url {url!r} contains whitespace"]
     return []
 
@@ -76,11 +78,11 @@ def _source(record: ArticleRecord, sources: Mapping[str, Source]) -> list[str]:
     return reasons
 
 
-def _undecodable(record: ArticleRecord) -> list[str]:
+def _undecodable(headline: str, body: str) -> list[str]:
     # U+FFFD is what a decoder writes for bytes that are not valid in the charset it was told: the page's
     # bytes did not match its declared charset (windows-1251 served as UTF-8), so the text is not the
     # article's. Storing it would put unreadable text in front of analysts; quarantine says why instead.
-    count = record.headline.count(REPLACEMENT_CHARACTER) + record.body_text.count(REPLACEMENT_CHARACTER)
+    count = headline.count(REPLACEMENT_CHARACTER) + body.count(REPLACEMENT_CHARACTER)
     if not count:
         return []
     return [f"text holds {count} U+FFFD replacement characters: the page's bytes do not match its charset"]
