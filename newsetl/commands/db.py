@@ -44,9 +44,12 @@ def register(subparsers: Any) -> None:
         "grant-analyst",
         help="PostgreSQL: create or refresh a read-only role NAME that can read every table and view",
         description="Create (or refresh) a PostgreSQL login role that may SELECT every table and view of "
-        "the warehouse and change nothing; its sessions are read-only by default too.",
+        "the warehouse and change nothing; its sessions are read-only by default too. It also revokes TEMP "
+        "and the large-object functions from PUBLIC (the warehouse's writers keep TEMP), so run it as a "
+        "superuser (--url). Refuses a role that exists and owns objects, has a special attribute, belongs "
+        "to another role or is the one connecting.",
     )
-    grant.add_argument("name", help="role name (letters, digits, underscore)")
+    grant.add_argument("name", help="role name (lower-case letters, digits, underscore)")
     grant.add_argument(
         "--password-env",
         metavar="VAR",
