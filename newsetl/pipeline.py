@@ -122,11 +122,18 @@ def reparse(
     until: date | None = None,
     log: LogFn = print,
 ) -> dict[str, Any]:
-    """Re-parse the source's stored WARC pages captured in the range into ``plan.raw_url`` (no fetching)."""
+    """Re-parse the source's stored WARC pages captured in the range into ``plan.raw_url`` (no fetching);
+    bodies are capped at the crawl's ``max_response_bytes``."""
     from scrapers.reparse import reparse_run_folders
 
     result = reparse_run_folders(
-        source, absolute_data_root(settings), plan.raw_url, since=since, until=until, log=log
+        source,
+        absolute_data_root(settings),
+        plan.raw_url,
+        max_bytes=settings.max_response_bytes,
+        since=since,
+        until=until,
+        log=log,
     )
     return _jsonable(result)
 

@@ -7,6 +7,11 @@ and handed to ``parse_page`` with
 their original fetch time, status and WARC record id. Only captures whose fetch date lies in the asked range
 count; a page captured more than once is taken from its latest capture.
 
+What re-parse reads is bounded as the crawl's fetching is: a redirect is followed only to a capture of the
+same run (the chain that crawl fetched, never a later run's answer for the target URL), and a body is read
+and decompressed in pieces up to ``NEWSETL_MAX_RESPONSE_BYTES``; a page over it ends ``failed`` with the
+reason, as in the crawl. The archive is indexed without its payloads, so memory does not grow with it.
+
 The result is an ordinary raw run folder (``items.jsonl``, ``outcomes.jsonl``, ``stats.json``,
 ``crawl.log``; no WARC, since nothing was fetched), so the usual transform and load steps follow, and the
 loader's content comparison gives only the changed articles a new version.
@@ -14,9 +19,9 @@ loader's content comparison gives only the changed articles a new version.
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable
@@ -30,7 +35,7 @@ from scrapers.outcomes import OutcomeLog
 from scrapers.parsers import parse_page
 from scrapers.redirects import REDIRECT_STATUSES, next_hop
 from scrapers.urls import on_source_host
-from scrapers.warc import RecordedResponse, iter_responses
+from scrapers.warc import BodyTooLarge, RecordedResponse, iter_responses, read_body
 from transforms import storage
 from transforms.errors import NotAnArticle
 from transforms.outcomes import read_outcomes_file
@@ -38,6 +43,12 @@ from transforms.sources import Source
 from transforms.urls import host_of
 
 REPARSED_OUTCOMES = ("parsed", "not_article")
+# Decompressed bytes produced per step, so that a body is never inflated further than the cap plus this.
+_CHUNK = 64 * 1024
+_GZIP_WBITS = zlib.MAX_WBITS | 16
+
+# One run's captures by URL: heads only, each body is read from its file when its page is parsed.
+Captures = dict[str, RecordedResponse]
 
 
 @dataclass(frozen=True)
@@ -53,12 +64,14 @@ def reparse_run_folders(
     data_root: str,
     raw_url: str,
     *,
+    max_bytes: int,
     since: date | None = None,
     until: date | None = None,
     log: Callable[[str], object] = print,
 ) -> ReparseResult:
     """Re-parse the stored article pages of ``source`` captured between ``since`` and ``until`` (inclusive)
-    into the new raw folder ``raw_url``."""
+    into the new raw folder ``raw_url``; a body over ``max_bytes`` (the crawl's ``max_response_bytes``),
+    as recorded or once decompressed, ends its page as ``failed``."""
     source_root = storage.join(data_root, "raw", source.key)
     target = storage.local_path(raw_url).resolve() if storage.is_local(raw_url) else None
     work = target or Path(tempfile.mkdtemp(prefix="newsetl-reparse-"))
@@ -67,8 +80,8 @@ def reparse_run_folders(
             (work / name).unlink(missing_ok=True)
         work.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="newsetl-reparse-in-") as tmp:
-            candidates, responses, folders = _collect(source_root, raw_url, Path(tmp), since, until, log)
-            outcomes = _parse_all(source, candidates, responses, work, log)
+            candidates, runs, folders = _collect(source_root, raw_url, Path(tmp), since, until, log)
+            outcomes = _parse_all(source, candidates, runs, work, max_bytes, log)
         stats = {"reparse": True, "run_folders": folders, "pages": len(candidates), "outcomes": outcomes}
         (work / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
         if target is None:
@@ -86,13 +99,14 @@ def _collect(
     since: date | None,
     until: date | None,
     log: Callable[[str], object],
-) -> tuple[dict[str, RecordedResponse], dict[str, RecordedResponse], int]:
-    """Candidate URL -> its latest in-range capture, and every recorded response by URL (for redirects)."""
+) -> tuple[dict[str, tuple[str, RecordedResponse]], dict[str, Captures], int]:
+    """Candidate URL -> (its run, its latest in-range capture), and each run's in-range captures by URL
+    (for following that run's redirects)."""
     fs, root = fsspec.core.url_to_fs(source_root)
     folders = sorted(p for p in (fs.ls(root, detail=False) if fs.exists(root) else []) if fs.isdir(p))
     own = fsspec.core.url_to_fs(own_url)[1].rstrip("/")
-    responses: dict[str, RecordedResponse] = {}
-    candidates: dict[str, RecordedResponse] = {}
+    runs: dict[str, Captures] = {}
+    candidates: dict[str, tuple[str, RecordedResponse]] = {}
     used = 0
     for number, folder in enumerate(folders):
         if folder.rstrip("/") == own:
@@ -101,6 +115,7 @@ def _collect(
         outcomes_path = f"{folder}/outcomes.jsonl"
         if not warcs or not fs.exists(outcomes_path):
             continue
+        run = Path(folder.rstrip("/")).name
         local = tmp / str(number)
         local.mkdir()
         fs.get_file(outcomes_path, str(local / "outcomes.jsonl"))
@@ -113,26 +128,28 @@ def _collect(
         for warc in warcs:
             fs.get_file(warc, str(local / Path(warc).name))
             paths.append(local / Path(warc).name)
+        captures = runs.setdefault(run, {})
         found = 0
-        for response in iter_responses(paths):
+        for response in iter_responses(paths, bodies=False):
             if not _in_range(response, since, until):
                 continue
-            if _later(response, responses.get(response.url)):
-                responses[response.url] = response
-            if response.url in wanted and _later(response, candidates.get(response.url)):
-                candidates[response.url] = response
+            if _later(response, captures.get(response.url)):
+                captures[response.url] = response
+            if response.url in wanted and _later(response, candidates.get(response.url, (run, None))[1]):
+                candidates[response.url] = (run, response)
                 found += 1
         if found:
             used += 1
             log(f"{folder}: {found} article page(s) in range")
-    return candidates, responses, used
+    return candidates, runs, used
 
 
 def _parse_all(
     source: Source,
-    candidates: dict[str, RecordedResponse],
-    responses: dict[str, RecordedResponse],
+    candidates: dict[str, tuple[str, RecordedResponse]],
+    runs: dict[str, Captures],
     work: Path,
+    max_bytes: int,
     log: Callable[[str], object],
 ) -> dict[str, int]:
     outcomes = OutcomeLog(work / "outcomes.jsonl")
@@ -148,14 +165,27 @@ def _parse_all(
 
         source_host = host_of(source.base_url)
         for url in sorted(candidates):
-            response, outcome, reason = follow_recorded(candidates[url], responses, source_host)
+            run, candidate = candidates[url]
+            # Only the run's own captures: the chain that crawl fetched, not a later answer for the target.
+            response, outcome, reason = follow_recorded(candidate, runs[run], source_host, run=run)
             if response is None:
-                outcomes.record(url, outcome, reason, candidates[url].status)
+                outcomes.record(url, outcome, reason, candidate.status)
                 note(f"{outcome} {url}: {reason}")
                 continue
             try:
+                text = _decoded_text(response, max_bytes)
+            except BodyTooLarge as exc:
+                outcomes.record(url, "failed", str(exc), response.status)
+                note(f"failed {url}: {exc}")
+                continue
+            except Exception as exc:  # a body that cannot be decoded costs one page, as in the crawl
+                reason = f"undecodable body: {type(exc).__name__}: {exc}"
+                outcomes.record(url, "failed", reason, response.status)
+                note(f"failed {url}: {reason}")
+                continue
+            try:
                 record = parse_page(
-                    _decoded_text(response),
+                    text,
                     response.url,
                     source=source,
                     fetched_at=datetime.fromisoformat(response.date.replace("Z", "+00:00")),
@@ -175,17 +205,19 @@ def _parse_all(
                 continue
             seen_records.add(record.url)
             items.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
-            outcomes.record(url, "parsed", "", response.status)
+            # The record's URL, as the crawl gives it: a redirect or a canonical link may have changed it.
+            outcomes.record(url, "parsed", "", response.status, record_url=record.url)
     counts = dict(outcomes.counts())
     outcomes.close()
     return counts
 
 
 def follow_recorded(
-    response: RecordedResponse, responses: dict[str, RecordedResponse], source_host: str
+    response: RecordedResponse, responses: Captures, source_host: str, *, run: str = ""
 ) -> tuple[RecordedResponse | None, str, str]:
     """The page a recorded redirect chain ends at, by the spiders' redirect policy; or None with the
-    outcome and reason the spider would have given the URL."""
+    outcome and reason the spider would have given the URL. ``responses`` are the captures of the run
+    ``run`` the chain was recorded in: a target is looked up there only."""
     hops = 0
     while response.status in REDIRECT_STATUSES:
         hops += 1
@@ -200,36 +232,104 @@ def follow_recorded(
             return None, hop.outcome, hop.reason
         target = responses.get(hop.target)
         if target is None:
-            return None, "failed", f"redirect target {hop.target} is not in the archive"
+            where = f" of run {run}" if run else ""
+            return None, "failed", f"redirect target {hop.target} is not in the archive{where}"
         response = target
     return response, "", ""
 
 
-def _decoded_text(response: RecordedResponse) -> str:
-    """The body as the spider saw it: content-decoding undone, then the charset Scrapy would pick."""
+def _decoded_text(response: RecordedResponse, max_bytes: int) -> str:
+    """The body as the spider saw it: content-decoding undone, then the charset Scrapy would pick.
+    Raises :class:`BodyTooLarge` when the body, as recorded or decoded, is over ``max_bytes``."""
     from scrapy.http import HtmlResponse
 
-    body = _decompress(response.body, response.header("Content-Encoding") or "")
-    headers = [(k, v) for k, v in response.headers if k.lower() not in ("content-encoding", "content-length")]
+    if response.location is not None:
+        body = read_body(response.location, max_bytes)
+    elif len(response.body) > max_bytes:
+        raise BodyTooLarge(f"recorded body larger than download max size ({max_bytes})")
+    else:
+        body = response.body
+    body = _decompress(body, response.header("Content-Encoding") or "", max_bytes)
+    dropped = ("content-encoding", "content-length", "transfer-encoding")
+    headers = [(k, v) for k, v in response.headers if k.lower() not in dropped]
     return HtmlResponse(response.url, status=response.status, headers=headers, body=body).text
 
 
-def _decompress(body: bytes, encoding: str) -> bytes:
+def _decompress(body: bytes, encoding: str, max_bytes: int) -> bytes:
+    """``body`` with its content codings undone, last applied first, producing at most ``max_bytes`` plus
+    one piece: a bomb (a small body that inflates to gigabytes) stops at the cap, as in the crawl."""
     for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
+        recorded = len(body)
         if coding in ("gzip", "x-gzip"):
-            body = gzip.decompress(body)
+            body = _inflate(body, _GZIP_WBITS, max_bytes)
         elif coding == "deflate":
             try:
-                body = zlib.decompress(body)
+                body = _inflate(body, zlib.MAX_WBITS, max_bytes)
             except zlib.error:  # raw deflate without the zlib header, which some servers send
-                body = zlib.decompress(body, -zlib.MAX_WBITS)
+                body = _inflate(body, -zlib.MAX_WBITS, max_bytes)
         elif coding == "br":
-            import brotli
-
-            body = brotli.decompress(body)
+            body = _unbrotli(body, max_bytes)
+        elif coding == "zstd":  # the crawl asks for it (Scrapy's Accept-Encoding), so pages come in it
+            body = _unzstd(body, max_bytes)
         elif coding != "identity":
             raise ValueError(f"unsupported Content-Encoding {coding!r}")
+        if len(body) > max_bytes:
+            raise BodyTooLarge(
+                f"body larger than download max size ({max_bytes}) once {coding}-decoded (from {recorded} B)"
+            )
     return body
+
+
+def _inflate(body: bytes, wbits: int, max_bytes: int) -> bytes:
+    """zlib/gzip decoding in ``_CHUNK`` pieces, stopping once past ``max_bytes``. Consecutive gzip
+    members are one body (RFC 1952); a truncated stream gives what it holds, as Scrapy's gunzip does."""
+    out = bytearray()
+    rest = body
+    while rest and len(out) <= max_bytes:
+        inflater = zlib.decompressobj(wbits)
+        while not inflater.eof and len(out) <= max_bytes:
+            piece = inflater.decompress(rest, _CHUNK)
+            rest = inflater.unconsumed_tail
+            if not piece and not rest:  # input used up
+                break
+            out += piece
+        rest = inflater.unused_data
+        if wbits != _GZIP_WBITS or not rest.startswith(b"\x1f\x8b"):  # no further gzip member
+            break
+    return bytes(out)
+
+
+def _unbrotli(body: bytes, max_bytes: int) -> bytes:
+    import brotli
+
+    decoder = brotli.Decompressor()
+    out = bytearray(decoder.process(body, output_buffer_limit=_CHUNK))
+    while not decoder.is_finished() and len(out) <= max_bytes:
+        piece = decoder.process(b"", output_buffer_limit=_CHUNK)
+        if not piece:
+            break
+        out += piece
+    return bytes(out)
+
+
+def _unzstd(body: bytes, max_bytes: int) -> bytes:
+    """Zstandard decoding in ``_CHUNK`` pieces; consecutive frames are one body, as in Scrapy's."""
+    if sys.version_info >= (3, 14):
+        from compression import zstd
+    else:
+        from backports import zstd
+
+    out = bytearray()
+    rest = body
+    while rest and len(out) <= max_bytes:
+        decoder = zstd.ZstdDecompressor()
+        out += decoder.decompress(rest, _CHUNK)
+        while not decoder.eof and not decoder.needs_input and len(out) <= max_bytes:
+            out += decoder.decompress(b"", _CHUNK)
+        if not decoder.eof:  # over the cap, or a truncated frame: what it holds
+            break
+        rest = decoder.unused_data
+    return bytes(out)
 
 
 def _in_range(response: RecordedResponse, since: date | None, until: date | None) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -41,6 +42,9 @@ class RecordedResponse:
     body: bytes
     record_id: str
     date: str
+    # Where the record is, (file, offset of its gzip member), when it was read without its body: the body
+    # is then read on demand by :func:`read_body`, so an index of many records holds no payloads.
+    location: tuple[str, int] | None = None
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -187,23 +191,51 @@ def repair_warc(path: Path) -> int:
     return removed
 
 
-def iter_responses(paths: Iterable[Path | str]) -> Iterator[RecordedResponse]:
-    """Every HTTP response record in the given WARC files, in file order."""
+class BodyTooLarge(ValueError):
+    """A response body over the size limit of whoever reads it; ``str()`` is the outcome's reason."""
+
+
+def iter_responses(paths: Iterable[Path | str], *, bodies: bool = True) -> Iterator[RecordedResponse]:
+    """Every HTTP response record in the given WARC files, in file order. With ``bodies=False`` the
+    payloads are skipped (read block by block, never held) and each response carries its ``location``."""
     for path in paths:
         with open(path, "rb") as stream:
-            for record in ArchiveIterator(stream):
+            archive = ArchiveIterator(stream)
+            for record in archive:
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 status_line = record.http_headers.get_statuscode() or "0"
+                body = record.raw_stream.read() if bodies else b""
                 yield RecordedResponse(
                     url=record.rec_headers.get_header("WARC-Target-URI"),
                     status=int(status_line),
                     reason=record.http_headers.statusline.partition(" ")[2],
                     headers=list(record.http_headers.headers),
-                    body=record.raw_stream.read(),
+                    body=body,
                     record_id=record.rec_headers.get_header("WARC-Record-ID"),
                     date=record.rec_headers.get_header("WARC-Date") or "",
+                    location=None if bodies else (str(path), archive.get_record_offset()),
                 )
+
+
+def read_body(location: tuple[str, int], limit: int) -> bytes:
+    """The body of the response record at ``location`` as the client got it: de-chunked when the record
+    kept a ``Transfer-Encoding: chunked`` body (ours never do; other tools' may), still content-encoded.
+
+    Reads no more than ``limit + 1`` bytes of payload; raises :class:`BodyTooLarge` past ``limit``."""
+    path, offset = location
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)), None)
+        if record is None or record.rec_type != "response" or record.http_headers is None:
+            raise ValueError(f"{path}: no response record at offset {offset}")
+        body = record.raw_stream.read(limit + 1)
+        if len(body) > limit:
+            raise BodyTooLarge(f"recorded body larger than download max size ({limit})")
+        if "chunked" in (record.http_headers.get_header("Transfer-Encoding") or "").lower():
+            # Bounded: the chunks come out of the ``limit`` bytes just read.
+            body = ChunkedDataReader(io.BytesIO(body)).read()
+        return body
 
 
 def iter_records(path: Path | str) -> Iterator[tuple[str, str | None, str]]:
