@@ -11,11 +11,15 @@ The rules (docs/seed-format.md):
 
 The HTML is parsed with selectolax (lexbor), the fastest parser measured here. A page parser that already
 holds the page's tree hands the body node to :func:`node_to_blocks` instead, which works on a copy of it.
+
+Every walk over the tree keeps its own stack instead of recursing: markup may nest deeper than Python's
+recursion limit (50,000 nested ``<b>`` were seen), and that must cost time, never a RecursionError.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -162,6 +166,8 @@ class _BlockBuilder:
         self._loose: list[str] = []
         # Bold-only paragraphs turned into headings: block index -> the paragraph's own text.
         self._bold_labels: dict[int, str] = {}
+        # Inline elements found to hold a block element (see _inline_only).
+        self._holding_blocks: set[int] = set()
 
     def finish(self) -> list[Block]:
         """The blocks; a bold line that ends the body (a signature) stays a paragraph, as published,
@@ -172,14 +178,27 @@ class _BlockBuilder:
         return self.blocks
 
     def walk(self, node: LexborNode) -> None:
-        for child in node.iter(include_text=True):
+        # (children still to read, whether the running line ends after them): a block ends it.
+        stack: list[tuple[Iterator[LexborNode], bool]] = [(node.iter(include_text=True), False)]
+        while stack:
+            children, ends_line = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if ends_line:
+                    self.flush()
+                continue
             tag = child.tag
             leaf = _leaf_text(child, tag)
             if leaf is not None:
                 self._loose.append(leaf)
             elif tag == "p":
                 self.flush()
-                self._paragraph(child)
+                if self._containers and child.mem_id in self._containers:
+                    # Invalid but seen: a container inside a paragraph. Treat the paragraph as a container.
+                    stack.append((child.iter(include_text=True), True))
+                else:
+                    self._paragraph(child)
             elif tag in LIST_TAGS:
                 self.flush()
                 self._list(child)
@@ -188,16 +207,15 @@ class _BlockBuilder:
                 self._add(Heading(_inline_text(child)))
             elif tag in BLOCK_TAGS:
                 self.flush()
-                self.walk(child)
-                self.flush()
+                stack.append((child.iter(include_text=True), True))
             else:
                 # An inline element outside a paragraph: its text joins the running line, but any block
                 # inside it (a div in a span, as broken markup has) still starts a block of its own.
                 parts: list[str] = []
-                if _inline_only(child, parts):
+                if _inline_only(child, parts, self._holding_blocks):
                     self._loose.extend(parts)
                 else:
-                    self.walk(child)
+                    stack.append((child.iter(include_text=True), False))
 
     def flush(self) -> None:
         if self._loose:
@@ -207,11 +225,6 @@ class _BlockBuilder:
                 self._add(Paragraph(normalize_space(text)))
 
     def _paragraph(self, node: LexborNode) -> None:
-        if self._containers and node.mem_id in self._containers:
-            # Invalid but seen: a container inside a paragraph. Treat the paragraph as a container.
-            self.walk(node)
-            self.flush()
-            return
         text = normalize_space(node.text(deep=True))
         if _has_words(text) and _only_bold(node):
             # A bold-only paragraph is a section label ("Background:"); as a heading line the colon that
@@ -237,16 +250,20 @@ class _BlockBuilder:
 
 def _collect_items(list_node: LexborNode, items: list[str]) -> None:
     """One item per ``li``; a nested list's items follow their parent item (the seed format is flat)."""
-    for child in list_node.iter(include_text=False):
-        if child.tag == "li":
+    stack: list[Iterator[LexborNode]] = [list_node.iter(include_text=False)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.tag == "li":
             parts: list[str] = []
             nested: list[LexborNode] = []
             _gather(child, parts, nested_lists=nested)
             items.append(normalize_space("".join(parts)))
-            for sub in nested:
-                _collect_items(sub, items)
+            if nested:  # read before the item's next sibling
+                stack.append(chain.from_iterable(sub.iter(include_text=False) for sub in nested))
         elif child.tag in LIST_TAGS:
-            _collect_items(child, items)
+            stack.append(child.iter(include_text=False))
 
 
 def _has_words(text: str) -> bool:
@@ -266,7 +283,16 @@ def _raw_text(node: LexborNode) -> str:
 
 def _gather(node: LexborNode, parts: list[str], nested_lists: list[LexborNode] | None = None) -> None:
     """Append the text under ``node`` to ``parts``; lists are set aside in ``nested_lists`` when given."""
-    for child in node.iter(include_text=True):
+    # (children still to read, whether a space follows them): a block's text is set off by spaces.
+    stack: list[tuple[Iterator[LexborNode], bool]] = [(node.iter(include_text=True), False)]
+    while stack:
+        children, spaced = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if spaced:
+                parts.append(" ")
+            continue
         tag = child.tag
         leaf = _leaf_text(child, tag)
         if leaf is not None:
@@ -276,21 +302,34 @@ def _gather(node: LexborNode, parts: list[str], nested_lists: list[LexborNode] |
         elif tag in BLOCK_TAGS:
             # Two block children of one item ("<li><p>a</p><p>b</p></li>") must not run together.
             parts.append(" ")
-            _gather(child, parts, nested_lists)
-            parts.append(" ")
+            stack.append((child.iter(include_text=True), True))
         else:
-            _gather(child, parts, nested_lists)
+            stack.append((child.iter(include_text=True), False))
 
 
-def _inline_only(node: LexborNode, parts: list[str]) -> bool:
-    """Append the text under ``node`` to ``parts``; False (and stop) at the first block element inside."""
-    for child in node.iter(include_text=True):
+def _inline_only(node: LexborNode, parts: list[str], holding_blocks: set[int]) -> bool:
+    """Append the text under ``node`` to ``parts``; False (and stop) at the first block element inside.
+
+    On False, the elements from ``node`` down to that block are added to ``holding_blocks`` (by
+    ``mem_id``), so that the walk does not ask again for each of them: spans nested a thousand deep around
+    a div would otherwise cost a million steps."""
+    if node.mem_id in holding_blocks:
+        return False
+    stack: list[tuple[LexborNode, Iterator[LexborNode]]] = [(node, node.iter(include_text=True))]
+    while stack:
+        child = next(stack[-1][1], None)
+        if child is None:
+            stack.pop()
+            continue
         tag = child.tag
         leaf = _leaf_text(child, tag)
         if leaf is not None:
             parts.append(leaf)
-        elif tag in BLOCK_TAGS or not _inline_only(child, parts):
+        elif tag in BLOCK_TAGS or child.mem_id in holding_blocks:
+            holding_blocks.update(element.mem_id for element, _ in stack)
             return False
+        else:
+            stack.append((child, child.iter(include_text=True)))
     return True
 
 
@@ -314,12 +353,17 @@ def _only_bold(node: LexborNode) -> bool:
 
 
 def _bold_check(node: LexborNode, *, inside_bold: bool) -> bool:
-    for child in node.iter(include_text=True):
+    stack: list[tuple[Iterator[LexborNode], bool]] = [(node.iter(include_text=True), inside_bold)]
+    while stack:
+        children, bold = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
         tag = child.tag
         if tag == "-text":
-            if not inside_bold and _has_words(child.text(deep=False)):
+            if not bold and _has_words(child.text(deep=False)):
                 return False
         elif tag is not None and not tag.startswith("-"):
-            if not _bold_check(child, inside_bold=inside_bold or tag in BOLD_TAGS):
-                return False
+            stack.append((child.iter(include_text=True), bold or tag in BOLD_TAGS))
     return True

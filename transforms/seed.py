@@ -32,7 +32,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from transforms.blocks import Block, Heading, ListBlock, Paragraph, block_to_dict
-from transforms.text import is_ordinary_space, normalize_space
+from transforms.text import is_ordinary_space, normalize_space, strip_invisible
 
 DATE_PREFIX = "• "
 LIST_PREFIX = "  • "
@@ -120,6 +120,8 @@ def _text_problem(text: str) -> str | None:
         return "is empty"
     if "\n" in text or "\r" in text:
         return "contains a line break (it must be one line)"
+    if strip_invisible(text) != text:
+        return "contains control, bidi-override or zero-width characters (stored text has none)"
     if text != normalize_space(text):
         if normalize_space(text) == "":
             return "is only whitespace"

@@ -41,7 +41,7 @@ from transforms.language import detect_language
 from transforms.shingles import loose, shingles
 from transforms.sources import Source
 from transforms.times import parse_timestamp
-from transforms.urls import absolute, same_site, site_host, url_date
+from transforms.urls import absolute, canonical_url, same_site, site_host, url_date
 
 PARSER_NAME = "generic@2026"
 
@@ -98,11 +98,13 @@ class GenericArticle:
     # -- fields ---------------------------------------------------------------------------------------
 
     def canonical_url(self) -> str:
+        """The canonical link (or ``og:url``) on the site, else the page's URL; in canonical form (no
+        fragment, no tracking parameters), so that one article is one row however it was linked."""
         for candidate in (self.page.canonical_link, self.meta.get("og:url", "")):
             url = absolute(candidate, self.page.url)
             if url and same_site(url, self.source.base_url or self.page.url):
-                return url
-        return self.page.url
+                return canonical_url(url)
+        return canonical_url(self.page.url)
 
     def headline(self) -> str:
         return self._headline

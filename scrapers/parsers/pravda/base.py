@@ -25,7 +25,7 @@ from transforms.errors import NotAnArticle
 from transforms.html_blocks import node_to_blocks
 from transforms.sources import Source
 from transforms.times import parse_timestamp
-from transforms.urls import absolute, path_segments, same_site, url_date, url_section
+from transforms.urls import absolute, canonical_url, path_segments, same_site, url_date, url_section
 
 # The site's clock: a timestamp the page gives without an offset is Kyiv time.
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -102,12 +102,14 @@ class PravdaDesign:
     # -- fields ---------------------------------------------------------------------------------------
 
     def canonical_url(self) -> str:
+        """The page's canonical link (or ``og:url``) on the site, else its URL; in canonical form (no
+        fragment, no tracking parameters), so that one article is one row however it was linked."""
         if self._canonical is None:  # edition and section read it too
-            self._canonical = self.page.url
+            self._canonical = canonical_url(self.page.url)
             for candidate in (self.page.canonical_link, self.page.meta.get("og:url", "")):
                 url = absolute(candidate, self.page.url)
                 if url and same_site(url, self.source.base_url):
-                    self._canonical = url
+                    self._canonical = canonical_url(url)
                     break
         return self._canonical
 
