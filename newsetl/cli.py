@@ -67,6 +67,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        reason = _database_verdict(exc)
+        if reason is None:
+            raise
+        action = getattr(args, f"{args.command}_command", None)  # db upgrade, seed import, …
+        print(f"newsetl {args.command}{f' {action}' if action else ''}: {reason}", file=sys.stderr)
+        return 2
+
+
+def _database_verdict(exc: Exception) -> str | None:
+    """One line when ``exc`` is the database's verdict on what the user gave (a warehouse URL that does not
+    parse or names no driver, a server that does not answer, a warehouse never migrated, a value it refuses,
+    a migration revision that does not exist); None for anything else, which is a bug and keeps its
+    traceback. Looked up in sys.modules: when SQLAlchemy or Alembic was never imported, it raised nothing."""
+    found: str | None = None
+    sa = sys.modules.get("sqlalchemy.exc")
+    alembic = sys.modules.get("alembic.util.exc")
+    if sa is not None and isinstance(exc, sa.OperationalError | sa.DataError):
+        found = str(exc.orig)
+    elif sa is not None and isinstance(exc, sa.ArgumentError | sa.NoSuchModuleError):
+        found = str(exc)
+    elif alembic is not None and isinstance(exc, alembic.CommandError):
+        found = str(exc)
+    return None if found is None else " ".join(found.split())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 """The crawl step: run a source's spider in a child process and leave its files under the run's raw URL.
 
 ``run_crawl`` is what ``newsetl ingest`` and the Airflow DAG call. The spider runs as
-``python -m scrapy crawl`` (a fresh process per crawl: Twisted's reactor cannot be restarted, and a
-crash stays contained); its log lines are streamed to ``log`` and kept in ``crawl.log``. It works in a local
-folder — the raw folder itself when the data root is local — then copies the folder to ``raw_url``.
+``python -m scrapers.crawl PARENT_PID crawl …``, Scrapy's own command line in a child process (a fresh
+process per crawl: Twisted's reactor cannot be restarted, and a crash stays contained); its log lines are
+streamed to ``log`` and kept in ``crawl.log``. It works in a local folder — the raw folder itself when the
+data root is local — then copies the folder to ``raw_url``.
+
+No crawl outlives its step: the child runs in a process group of its own, which is stopped (SIGTERM, then
+SIGKILL after ``STOP_GRACE`` seconds) when the crawl passes ``NEWSETL_CRAWL_TIMEOUT``, when the parent gets
+Ctrl-C or SIGTERM, or, through the kernel (Linux ``PR_SET_PDEATHSIG``), when the parent is killed outright.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -29,6 +37,8 @@ from transforms.sources import Source
 from transforms.storage import is_local, join, local_path, upload_dir
 
 RUN_FILES = ("items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log")
+# Seconds between asking the crawl's processes to stop (SIGTERM: Scrapy closes its files) and killing them.
+STOP_GRACE = 10.0
 
 
 @dataclass(frozen=True)
@@ -92,8 +102,10 @@ class SpiderArguments:
 
 def crawl_command(source: Source, work_dir: Path, arguments: SpiderArguments) -> list[str]:
     spider, extra = spider_for(source)
+    # ``python -m scrapers.crawl PARENT_PID …`` is ``python -m scrapy …`` that dies with its parent (below).
     return [
-        *(sys.executable, "-m", "scrapy", "crawl", spider, *extra, "-a", f"run_dir={work_dir}"),
+        *(sys.executable, "-m", "scrapers.crawl", str(os.getpid())),
+        *("crawl", spider, *extra, "-a", f"run_dir={work_dir}"),
         *arguments.command_line(),
         *("-O", str(work_dir / "items.jsonl"), "-s", "LOG_LEVEL=INFO"),
     ]
@@ -116,12 +128,17 @@ def run_crawl(
             _clear_remote(raw_url)
         command = crawl_command(source, work_dir, arguments)
         env = {**os.environ, **settings_env(settings), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
-        returncode, tail = _run(command, env, work_dir / "crawl.log", log)
+        returncode, tail = _run(command, env, work_dir / "crawl.log", log, settings.crawl_timeout)
         items_file = work_dir / "items.jsonl"
         if not items_file.exists():
             items_file.touch()
         if not local:
             upload_dir(work_dir, raw_url)
+        if returncode is None:
+            raise CrawlError(
+                f"scrapy crawl for source {source.key!r} was stopped after {settings.crawl_timeout:g} s "
+                "(NEWSETL_CRAWL_TIMEOUT); last log lines:\n" + "\n".join(tail)
+            )
         if returncode != 0:
             raise CrawlError(
                 f"scrapy crawl for source {source.key!r} exited with {returncode}; last log lines:\n"
@@ -134,8 +151,9 @@ def run_crawl(
 
 
 def _run(
-    command: list[str], env: dict[str, str], log_path: Path, log: Callable[[str], object]
-) -> tuple[int, list[str]]:
+    command: list[str], env: dict[str, str], log_path: Path, log: Callable[[str], object], timeout: float
+) -> tuple[int | None, list[str]]:
+    """The child's exit status and last log lines; None as the status when ``timeout`` stopped it."""
     tail: list[str] = []
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log_file:
@@ -147,14 +165,81 @@ def _run(
             text=True,
             encoding="utf-8",
             errors="replace",
+            # A session and process group of its own: the terminal's Ctrl-C reaches only this process, which
+            # stops the whole group, so nothing the crawl started is left behind.
+            start_new_session=True,
         )
-        assert process.stdout is not None
-        for line in process.stdout:
-            line = line.rstrip("\n")
+        expired = threading.Event()
+
+        def expire() -> None:
+            if process.poll() is None:  # not when it ended on its own at the last moment
+                expired.set()
+                _stop_group(process)
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        try:
+            with _termination_raises():
+                timer.start()
+                assert process.stdout is not None
+                for line in process.stdout:
+                    line = line.rstrip("\n")
+                    log_file.write(line + "\n")
+                    log(line)
+                    tail = [*tail[-19:], line]
+                returncode = process.wait()
+        finally:
+            timer.cancel()
+            # Ctrl-C, SIGTERM or an error here: the crawl must not go on without its parent.
+            _stop_group(process)
+        if expired.is_set():
+            line = f"newsetl: crawl stopped after {timeout:g} s (NEWSETL_CRAWL_TIMEOUT)"
             log_file.write(line + "\n")
             log(line)
-            tail = [*tail[-19:], line]
-        return process.wait(), tail
+            return None, [*tail[-19:], line]
+        return returncode, tail
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """Stop the child's process group: SIGTERM (Scrapy closes its files), SIGKILL after ``STOP_GRACE``."""
+    if process.poll() is None:
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+        # Whatever the child started and left in its group goes too.
+        _signal_group(process.pid, signal.SIGKILL)
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
+
+
+@contextmanager
+def _termination_raises() -> Iterator[None]:
+    """While a crawl runs, SIGTERM and SIGHUP raise SystemExit here, as Ctrl-C raises KeyboardInterrupt, so
+    that ``_run`` stops the child's group on the way out; by default they would end this process at once
+    and leave the crawl running. A handler someone else installed (Airflow's) is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    own = [s for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is signal.SIG_DFL]
+
+    def raise_exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in own:
+        signal.signal(signum, raise_exit)
+    try:
+        yield
+    finally:
+        for signum in own:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _clear(work_dir: Path) -> None:
@@ -183,3 +268,25 @@ def _result(raw_url: str, work_dir: Path) -> CrawlResult:
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     warcs = [join(raw_url, p.name) for p in sorted(work_dir.glob("*.warc.gz"))]
     return CrawlResult(raw_url=raw_url, items=item_count, outcomes=counts, warc_files=warcs, stats=stats)
+
+
+def _child_main(argv: list[str]) -> None:
+    """The crawl's child process, ``python -m scrapers.crawl PARENT_PID crawl SPIDER …``: it has the kernel
+    kill it when the thread that started it ends (Linux ``PR_SET_PDEATHSIG``), so that a parent killed by
+    SIGKILL leaves no orphan crawling on, then runs Scrapy's command line as ``python -m scrapy`` does."""
+    parent = int(argv[0])
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent went before the request above was in place
+        sys.exit("newsetl: the crawl's parent process is gone; not crawling")
+    from scrapy.cmdline import execute
+
+    sys.argv = ["scrapy", *argv[1:]]
+    execute()
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1:])

@@ -12,14 +12,21 @@ connection reset. Use it as a library (``with ReplayServer(paths) as server: ser
 
 from __future__ import annotations
 
+import gzip
+import io
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterable
+from contextlib import redirect_stderr
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from scrapers.urls import ORIGIN_HEADER, canonical_url
 from scrapers.warc import HOP_BY_HOP, RecordedResponse, iter_responses
@@ -36,13 +43,50 @@ class RecordingIndex:
     def __init__(self) -> None:
         self.by_url: dict[str, RecordedResponse] = {}
         self._by_target: dict[str, set[str]] = {}
+        # One line per file served with a doubt (cut off, a record the reader questioned): for the user.
+        self.warnings: list[str] = []
 
     @classmethod
     def from_warcs(cls, paths: Iterable[Path | str]) -> RecordingIndex:
+        """The responses of every file; raises ValueError (one line, naming the file) for a file that is not
+        a WARC or holds a broken record, and notes in ``warnings`` a file that was cut off."""
         index = cls()
-        for response in iter_responses(paths):
-            index.add(response)
+        for path in paths:
+            index._add_file(Path(path))
         return index
+
+    def _add_file(self, path: Path) -> None:
+        responses: list[RecordedResponse] = []
+        cut_off = _cut_off(path)
+        complaints = io.StringIO()
+        try:
+            # warcio writes its doubts (a record longer than its Content-Length) to stderr: they become
+            # one warning line here instead of raw text in the server's output.
+            with redirect_stderr(complaints):
+                for response in iter_responses([path]):
+                    if not response.url:
+                        raise ValueError("a response record without WARC-Target-URI")
+                    responses.append(response)
+            broken = None
+        except ArchiveLoadFailed:
+            broken = "its data is not WARC records"
+        except Exception as exc:  # warcio raises anything (AttributeError included) on a malformed record
+            broken = _missing_target(path) or " ".join(str(exc).split())[:100] or type(exc).__name__
+        if cut_off:
+            # The record being written when the copy stopped is incomplete: when it parsed at all, it is the
+            # last one read, and serving half a body as the whole answer would be a lie.
+            left_out = responses.pop().url if responses and broken is None else None
+            self.warnings.append(
+                f"{path} is cut off (an interrupted write or copy)"
+                + (f"; its last response, {left_out}, is left out" if left_out else "")
+            )
+        elif broken is not None:
+            raise ValueError(f"{path}: not a readable WARC file: {broken}")
+        elif complaints.getvalue().strip():
+            doubt = " ".join(complaints.getvalue().split())[:160]
+            self.warnings.append(f"{path}: the WARC reader doubts a record: {doubt}")
+        for response in responses:
+            self.add(response)
 
     def add(self, response: RecordedResponse) -> None:
         key = canonical_url(response.url)
@@ -66,6 +110,36 @@ class RecordingIndex:
 def _target(url: str) -> str:
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _missing_target(path: Path) -> str | None:
+    """The reason warcio gives no words for: a request or response record without WARC-Target-URI."""
+    try:
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream, no_record_parse=True):
+                if record.rec_type in {"request", "response"}:
+                    if not record.rec_headers.get_header("WARC-Target-URI"):
+                        return f"a {record.rec_type} record without WARC-Target-URI"
+    except Exception:  # the file is broken in some other way, reported as it is
+        return None
+    return None
+
+
+def _cut_off(path: Path) -> bool:
+    """True when ``path`` is gzip data that stops inside a member (the file was cut off); False for a complete
+    one and for anything that is not gzip (the WARC reader judges that)."""
+    with path.open("rb") as stream:
+        if stream.read(2) != b"\x1f\x8b":
+            return False
+    try:
+        with gzip.open(path, "rb") as unpacked:
+            while unpacked.read(1024 * 1024):  # bounded pieces: a bomb costs time, not memory
+                pass
+    except EOFError:
+        return True
+    except (OSError, zlib.error):
+        return False
+    return False
 
 
 FAULT_KINDS = ("status", "reset", "truncate", "drip")

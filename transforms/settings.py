@@ -7,10 +7,13 @@ settings module of a crawl's child process) and passes it down; nothing below re
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import get_type_hints
+from urllib.parse import urlsplit
 
 DEFAULT_USER_AGENT = "newsetl/0.1 (news-ingestion ETL; +https://github.com/newsetl/newsetl)"
 
@@ -56,11 +59,20 @@ class Settings:
     autothrottle: bool = True
     obey_robots: bool = True
     max_response_bytes: int = 8 * 1024 * 1024
+    # Discovery bounds (docs/crawling.md): URLs taken from one feed or sitemap (sitemaps.org allows 50,000
+    # in a file), candidate URLs one run discovers (a year-long backfill is a few hundred thousand), and
+    # how many sitemap-index levels below a configured sitemap are followed.
+    max_sitemap_urls: int = 50_000
+    max_run_urls: int = 500_000
+    max_sitemap_depth: int = 3
     retry_times: int = 3
     # Retry backoff: base seconds, doubled per attempt, and the cap (also on a server's Retry-After).
     retry_backoff: float = 1.0
     retry_max_delay: float = 120.0
     download_timeout: float = 30.0
+    # Seconds a whole crawl may take before its process group is killed and the step fails; generous, so a
+    # backfill of many months fits (the DAGs' execution_timeout stops theirs sooner).
+    crawl_timeout: float = 24 * 3600.0
     # The sources file (seeds/sources.yaml format); empty means seeds/sources.yaml of this checkout.
     sources_file: str = ""
     # Airflow only: the sources news_ingest crawls (empty: every enabled one), and an Airflow connection
@@ -68,10 +80,24 @@ class Settings:
     ingest_sources: tuple[str, ...] = ()
     warehouse_conn_id: str = ""
 
+    def __post_init__(self) -> None:
+        # Checked whenever the object is built (from_env, replace(), a test's Settings(...)), field by field
+        # from the declared types, so that a field added later is held to the same rules without more code.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            expected = _expected(f.name, value)
+            if expected is not None:
+                shown = repr(value) if isinstance(value, str) else str(value)
+                raise ValueError(f"NEWSETL_{f.name.upper()}={shown}: expected {expected}")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        get = env.get
+
+        def get(name: str, default: str) -> str:
+            # An empty variable (NAME= in a compose file) means the default, as an unset one does.
+            return env.get(name, "").strip() or default
+
         defaults = cls()
         return cls(
             data_root=get("NEWSETL_DATA_ROOT", defaults.data_root) or defaults.data_root,
@@ -92,6 +118,15 @@ class Settings:
                 get("NEWSETL_MAX_RESPONSE_BYTES", str(defaults.max_response_bytes)),
                 "NEWSETL_MAX_RESPONSE_BYTES",
             ),
+            max_sitemap_urls=_int(
+                get("NEWSETL_MAX_SITEMAP_URLS", str(defaults.max_sitemap_urls)), "NEWSETL_MAX_SITEMAP_URLS"
+            ),
+            max_run_urls=_int(
+                get("NEWSETL_MAX_RUN_URLS", str(defaults.max_run_urls)), "NEWSETL_MAX_RUN_URLS"
+            ),
+            max_sitemap_depth=_int(
+                get("NEWSETL_MAX_SITEMAP_DEPTH", str(defaults.max_sitemap_depth)), "NEWSETL_MAX_SITEMAP_DEPTH"
+            ),
             retry_times=_int(get("NEWSETL_RETRY_TIMES", str(defaults.retry_times)), "NEWSETL_RETRY_TIMES"),
             retry_backoff=_float(
                 get("NEWSETL_RETRY_BACKOFF", str(defaults.retry_backoff)), "NEWSETL_RETRY_BACKOFF"
@@ -101,6 +136,9 @@ class Settings:
             ),
             download_timeout=_float(
                 get("NEWSETL_DOWNLOAD_TIMEOUT", str(defaults.download_timeout)), "NEWSETL_DOWNLOAD_TIMEOUT"
+            ),
+            crawl_timeout=_float(
+                get("NEWSETL_CRAWL_TIMEOUT", str(defaults.crawl_timeout)), "NEWSETL_CRAWL_TIMEOUT"
             ),
             sources_file=get("NEWSETL_SOURCES_FILE", ""),
             ingest_sources=tuple(
@@ -125,3 +163,69 @@ class Settings:
             return self.warehouse_url
         root = self.data_root.removeprefix("file://") if self.data_root_is_local else "data"
         return f"sqlite:///{Path(root).resolve() / 'warehouse.sqlite'}"
+
+
+# Numbers that may be 0: no wait between requests, no retry, a retry at once. Every other number field, and
+# any added later, must be at least 1 (whole numbers) or above 0 (seconds, sizes): 0 concurrent requests
+# crawls nothing forever, and a 0, negative or NaN timeout or size cap ends a run green and empty.
+ZERO_ALLOWED = frozenset({"download_delay", "retry_times", "retry_backoff", "retry_max_delay"})
+_FIELD_TYPES: dict[str, object] = get_type_hints(Settings)
+
+
+def _expected(name: str, value: object) -> str | None:
+    """What the field ``name`` expects when ``value`` is not acceptable, else None."""
+    kind = _FIELD_TYPES.get(name)
+    low = 0 if name in ZERO_ALLOWED else 1
+    if kind is bool:
+        return None if isinstance(value, bool) else "a boolean (1/0, true/false, yes/no, on/off)"
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= low:
+            return None
+        return f"a whole number of at least {low}"
+    if kind is float:
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            if value > 0 or (low == 0 and value == 0):
+                return None
+        return "a finite number of at least 0" if low == 0 else "a finite number above 0"
+    if kind == tuple[str, ...]:
+        return None if isinstance(value, tuple) and all(isinstance(v, str) for v in value) else "a list"
+    if kind is not str:
+        return None  # a type without a rule: tests/test_settings_validation.py asks for one
+    if not isinstance(value, str):
+        return "text"
+    return _STRING_RULES[name](value) if name in _STRING_RULES else None
+
+
+def _one_line(value: str) -> str | None:
+    # A User-Agent with a line break would write a header of its own into every request.
+    return None if value.isprintable() else "one line of printable text"
+
+
+def _mirror(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number or out of range)
+    except ValueError:
+        parts = urlsplit("")
+    plain = "@" not in parts.netloc and "\\" not in value
+    if parts.scheme in {"http", "https"} and parts.hostname and plain and not (parts.path or parts.query):
+        return None
+    return "an origin such as http://127.0.0.1:8765"
+
+
+def _existing_file(value: str) -> str | None:
+    return None if not value or Path(value).is_file() else "an existing file"
+
+
+def _not_empty(value: str) -> str | None:
+    return None if value else "a folder or an fsspec URL"
+
+
+_STRING_RULES = {
+    "user_agent": _one_line,
+    "mirror": _mirror,
+    "sources_file": _existing_file,
+    "data_root": _not_empty,
+}

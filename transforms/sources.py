@@ -96,7 +96,11 @@ class SourcesFileError(ValueError):
 def load_sources(path: Path | str) -> dict[str, Source]:
     """The sources of a sources file by key (``Settings.sources_path()`` names the configured one)."""
     path = Path(path)
-    return parse_sources(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # a ValueError, not one the callers report as a bad sources file
+        raise SourcesFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse_sources(text, str(path))
 
 
 def parse_sources(text: str, name: str = "<sources>") -> dict[str, Source]:

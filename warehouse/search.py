@@ -17,6 +17,8 @@ from sqlalchemy import Engine, text
 from warehouse.types import UTCDateTime
 
 _WORD = re.compile(r"\w+")
+# Bounds on LIMIT: below 1 PostgreSQL refuses it (DataError), past the engines' integers they overflow.
+MAX_LIMIT = 1_000_000
 
 _SQLITE = """
 SELECT a.article_id, a.url, a.headline, a.published_at, a.source, a.edition, a.language,
@@ -69,6 +71,8 @@ def engine_query(dialect: str, query: str) -> tuple[str, str]:
 
 
 def search_articles(engine: Engine, query: str, *, limit: int = 20) -> list[SearchHit]:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"search limit {limit!r}: expected a whole number from 1 to {MAX_LIMIT}")
     sql, argument = engine_query(engine.dialect.name, query)
     statement = text(sql).columns(published_at=UTCDateTime())
     with engine.connect() as conn:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -72,6 +74,22 @@ def _url(args: argparse.Namespace) -> str:
     return str(args.url or args.settings.resolved_warehouse_url())
 
 
+def _database_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Our own checks of the user's input (the warehouse URL's form, the search's words and limit) as one
+    line and exit 2; what the database itself refuses is reported the same way by newsetl.cli."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except ValueError as exc:
+            print(f"newsetl db {args.db_command}: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+@_database_errors
 def _upgrade(args: argparse.Namespace) -> int:
     from warehouse import migrate
 
@@ -81,6 +99,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+@_database_errors
 def _downgrade(args: argparse.Namespace) -> int:
     from warehouse import migrate
 
@@ -90,6 +109,7 @@ def _downgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+@_database_errors
 def _current(args: argparse.Namespace) -> int:
     from warehouse import migrate
 
@@ -122,6 +142,7 @@ def _grant_analyst(args: argparse.Namespace) -> int:
     return 0
 
 
+@_database_errors
 def _search(args: argparse.Namespace) -> int:
     from warehouse.engine import make_engine
     from warehouse.search import search_articles
@@ -129,9 +150,6 @@ def _search(args: argparse.Namespace) -> int:
     engine = make_engine(_url(args))
     try:
         hits = search_articles(engine, args.query, limit=args.limit)
-    except ValueError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
     finally:
         engine.dispose()
     for hit in hits:

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsetl ingest: {message}", file=sys.stderr)
         return code
 
+    from scrapers.urls import validate_mirror
     from transforms.sources import SourcesFileError, load_sources
     from transforms.times import parse_day
 
@@ -70,12 +71,13 @@ def run(args: argparse.Namespace) -> int:
         editions = source.select_editions(args.edition)
         since = parse_day(args.since, "--since") if args.since else None
         until = parse_day(args.until, "--until") if args.until else None
+        mirror = validate_mirror(args.mirror) if args.mirror else None
     except ValueError as exc:
         return fail(str(exc))
     if since and until and until < since:
         return fail(f"--until {until} is before --since {since}")
-    if args.mirror:
-        settings = replace(settings, mirror=args.mirror.rstrip("/"))
+    if mirror:
+        settings = replace(settings, mirror=mirror)
 
     started = datetime.now(UTC)
     plan = pipeline.RunPlan.make(source.key, args.run_id or f"ingest_{started:%Y%m%dT%H%M%SZ}", settings)

@@ -52,6 +52,7 @@ def register(subparsers: Any) -> None:
 def _parse(args: argparse.Namespace) -> int:
     import gzip
     import json
+    import zlib
     from datetime import UTC, datetime
 
     from scrapers.parsers import parse_page
@@ -64,11 +65,14 @@ def _parse(args: argparse.Namespace) -> int:
     except (SourcesFileError, UnknownSite, OSError) as exc:
         print(f"newsetl parse: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # a URL that urlsplit refuses, e.g. an unclosed [IPv6 bracket
+        print(f"newsetl parse: --url {args.url!r}: {exc}", file=sys.stderr)
+        return 2
     try:
         html = args.page.read_bytes()
         if args.page.suffix == ".gz":
             html = gzip.decompress(html)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         print(f"newsetl parse: cannot read {args.page}: {exc}", file=sys.stderr)
         return 2
     try:

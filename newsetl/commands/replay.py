@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"newsetl replay: no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if not 0 <= args.port <= 65535:
+        print(f"newsetl replay: --port {args.port}: expected 0 (a free one) to 65535", file=sys.stderr)
+        return 2
     faults = FaultPlan()
     try:
         for spec in args.fault:
@@ -46,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"newsetl replay: {exc}", file=sys.stderr)
         return 2
+    for warning in server.index.warnings:
+        print(f"newsetl replay: warning: {warning}", file=sys.stderr, flush=True)
     print(f"serving {len(server.index)} recorded URLs at {server.url}", flush=True)
     try:
         server.serve_forever()
