@@ -5,20 +5,23 @@ monthly sitemaps that cover a date range. Shared by every spider; nothing here i
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from gzip import GzipFile
+from io import BytesIO
 
 import feedparser
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
+import lxml.etree
 
 from transforms.times import parse_day, parse_timestamp
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # /sitemap/sitemap-2023-05.xml.gz and the like: one sitemap per month of publication.
 _MONTHLY_SITEMAP = re.compile(r"(\d{4})-(\d{2})\.xml(?:\.gz)?$")
-# A cap on an uncompressed sitemap, so a hostile .gz cannot exhaust memory.
+# A cap on an uncompressed sitemap, so a hostile .gz cannot run on without end (sitemaps.org allows 50 MB).
 MAX_SITEMAP_BYTES = 64 * 1024 * 1024
 
 
@@ -33,36 +36,110 @@ class SitemapEntry:
     alternates: tuple[str, ...] = ()
 
 
-def sitemap_body(body: bytes) -> bytes:
-    """The XML of a sitemap response: gunzipped when the body is a .gz file (servers send those without
-    Content-Encoding, so HTTP decompression has not touched them)."""
-    if body[:2] == _GZIP_MAGIC:
-        return gunzip(body, max_size=MAX_SITEMAP_BYTES)
-    return body
+class SitemapError(ValueError):
+    """A body that is not a sitemap, or one that breaks off while it is read."""
+
+
+class _BoundedXml:
+    """The XML of a sitemap body as a stream: gunzipped as it is read when the body is a .gz file (servers
+    send those without Content-Encoding, so HTTP decompression has not touched them), never more than
+    ``MAX_SITEMAP_BYTES`` of it. Streaming keeps a sitemap's memory at its compressed size plus what the
+    parser holds, however many entries it lists."""
+
+    def __init__(self, body: bytes) -> None:
+        raw = BytesIO(body)
+        self._stream: GzipFile | BytesIO = GzipFile(fileobj=raw) if body[:2] == _GZIP_MAGIC else raw
+        self._size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            chunk = self._stream.read(size if size > 0 else 64 * 1024)
+        except (OSError, EOFError, struct.error, zlib.error):
+            if self._size == 0:
+                raise
+            return b""  # a .gz cut short: keep what came before it, as Scrapy's gunzip does
+        self._size += len(chunk)
+        if self._size > MAX_SITEMAP_BYTES:
+            raise SitemapError(f"larger than {MAX_SITEMAP_BYTES} bytes uncompressed")
+        return chunk
+
+
+def iter_sitemap(body: bytes) -> tuple[str, Iterator[SitemapEntry]]:
+    """``(kind, entries)`` of a sitemap, read as the entries are taken: kind is ``urlset`` or
+    ``sitemapindex``. Raises :class:`SitemapError` when the body is not a sitemap; taking the entries
+    raises it when the body breaks off (the entries before the break have been given)."""
+    # resolve_entities=False and lxml's defaults (no DTD loading, no network) keep XXE and entity bombs out.
+    events = lxml.etree.iterparse(
+        _BoundedXml(body),
+        events=("start", "end"),
+        recover=True,
+        resolve_entities=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+    try:
+        _, root = next(events)
+    except StopIteration:
+        raise SitemapError("not a sitemap: no XML element") from None
+    except (lxml.etree.LxmlError, OSError, EOFError, struct.error, zlib.error) as exc:
+        raise SitemapError(f"not a sitemap: {exc}") from exc
+    kind = _local_name(root)
+    if kind not in {"urlset", "sitemapindex"}:
+        raise SitemapError(f"not a sitemap: root element is <{kind}>")
+    return kind, _entries(events, root)
+
+
+def _entries(
+    events: Iterator[tuple[str, lxml.etree._Element]], root: lxml.etree._Element
+) -> Iterator[SitemapEntry]:
+    depth = 1  # the root's start has been read
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                continue
+            depth -= 1
+            if depth != 1:  # only the root's children are entries; their insides are read with them
+                continue
+            entry = _entry(element) if _local_name(element) in {"url", "sitemap"} else None
+            # Every child of the root is dropped once read, whatever its name, so memory stays flat.
+            element.clear()
+            while element.getprevious() is not None:
+                del root[0]
+            if entry is not None:
+                yield entry
+    except (lxml.etree.LxmlError, OSError, EOFError, struct.error, zlib.error) as exc:
+        raise SitemapError(f"the sitemap breaks off: {exc}") from exc
+
+
+def _entry(element: lxml.etree._Element) -> SitemapEntry | None:
+    loc = lastmod = None
+    alternates: list[str] = []
+    for child in element:
+        name = _local_name(child)
+        if name == "link":
+            if href := child.get("href"):
+                alternates.append(href)
+        elif name == "loc":
+            loc = (child.text or "").strip()
+        elif name == "lastmod":
+            lastmod = child.text
+    if not loc:
+        return None
+    # W3C datetime: a date, or a date-time with or without offset; a naive value is taken as UTC.
+    return SitemapEntry(loc, parse_timestamp(lastmod, default_tz=UTC), tuple(alternates))
+
+
+def _local_name(element: lxml.etree._Element) -> str:
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def read_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
-    """``(kind, entries)`` of a sitemap: kind is ``urlset`` or ``sitemapindex``.
-
-    Raises ValueError when the body is not a sitemap at all."""
-    xml = sitemap_body(body)
-    try:
-        sitemap = Sitemap(xml)
-    except Exception as exc:  # lxml raises several types on garbage; all mean "not a sitemap"
-        raise ValueError(f"not a sitemap: {exc}") from exc
-    if sitemap.type not in {"urlset", "sitemapindex"}:
-        raise ValueError(f"not a sitemap: root element is <{sitemap.type}>")
-    entries = [
-        SitemapEntry(
-            loc=item["loc"],
-            # W3C datetime: a date, or a date-time with or without offset; a naive value is taken as UTC.
-            lastmod=parse_timestamp(item.get("lastmod"), default_tz=UTC),
-            alternates=tuple(item.get("alternate", ())),
-        )
-        for item in sitemap
-        if item.get("loc")
-    ]
-    return sitemap.type, entries
+    """:func:`iter_sitemap` with every entry taken; for small sitemaps and tests (the spider streams)."""
+    kind, entries = iter_sitemap(body)
+    return kind, list(entries)
 
 
 def read_feed(body: bytes) -> list[str]:
