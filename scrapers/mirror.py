@@ -5,7 +5,9 @@ With ``NEWSETL_MIRROR`` (or the spider argument ``mirror=``) set, a request for
 ``X-Newsetl-Origin`` header, and the response comes back under the real URL. Because the rewrite happens
 in the download handler, robots.txt, retries, redirects, the WARC archive, the downloader's per-domain
 slots and the items all work on real URLs. Without a mirror, requests go straight to the inner handler
-(plain Scrapy HTTP, or scrapy-impersonate when ``NEWSETL_IMPERSONATE`` is set).
+(plain Scrapy HTTP, or scrapy-impersonate when ``NEWSETL_IMPERSONATE`` is set), and a response from a
+private address to a request the guard marked ``PUBLIC_PEER`` is refused (a name that resolved to a public
+address for the guard and to a private one for the connection).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler, load_object
 
+from scrapers.middlewares.guard import PUBLIC_PEER, RefusedRequest
 from scrapers.urls import ORIGIN_HEADER, mirror_url
 from transforms.urls import origin
 
@@ -44,6 +47,10 @@ class MirrorDownloadHandler(BaseDownloadHandler):
             request.meta["impersonate"] = self.impersonate
         if not self.mirror:
             response: Response = await self.inner.download_request(request)
+            # Through a proxy the peer is the proxy, which the operator configured (it may well be private).
+            peer = None if request.meta.get("proxy") else response.ip_address
+            if request.meta.get(PUBLIC_PEER) and peer is not None and not peer.is_global:
+                raise RefusedRequest(request.url, "private_address")
             return response
         headers = request.headers.copy()
         headers[ORIGIN_HEADER] = origin(request.url)

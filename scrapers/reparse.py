@@ -163,11 +163,10 @@ def _parse_all(
             crawl_log.write(line + "\n")
             log(line)
 
-        source_host = host_of(source.base_url)
         for url in sorted(candidates):
             run, candidate = candidates[url]
             # Only the run's own captures: the chain that crawl fetched, not a later answer for the target.
-            response, outcome, reason = follow_recorded(candidate, runs[run], source_host, run=run)
+            response, outcome, reason = follow_recorded(candidate, runs[run], source.base_url, run=run)
             if response is None:
                 outcomes.record(url, outcome, reason, candidate.status)
                 note(f"{outcome} {url}: {reason}")
@@ -213,7 +212,7 @@ def _parse_all(
 
 
 def follow_recorded(
-    response: RecordedResponse, responses: Captures, source_host: str, *, run: str = ""
+    response: RecordedResponse, responses: Captures, source_origin: str, *, run: str = ""
 ) -> tuple[RecordedResponse | None, str, str]:
     """The page a recorded redirect chain ends at, by the spiders' redirect policy; or None with the
     outcome and reason the spider would have given the URL. ``responses`` are the captures of the run
@@ -225,8 +224,9 @@ def follow_recorded(
             response.url,
             response.header("Location"),
             hops,
-            source_host=source_host,
-            normalise=lambda url: on_source_host(url, source_host),
+            source_host=host_of(source_origin),
+            normalise=lambda url: on_source_host(url, source_origin),
+            source_origin=source_origin,
         )
         if hop.target is None:
             return None, hop.outcome, hop.reason

@@ -5,9 +5,17 @@ Values that an operator tunes come from the one ``transforms.settings.Settings``
 Tests turn the waits off with NEWSETL_DOWNLOAD_DELAY=0, NEWSETL_AUTOTHROTTLE=0 and NEWSETL_RETRY_BACKOFF=0.
 """
 
+import sys
+
 from transforms.settings import Settings
 
-_settings = Settings.from_env()
+try:
+    _settings = Settings.from_env()
+except ValueError as exc:
+    # A bad NEWSETL_* value: one line and exit 2, as the CLI says it, not a traceback through Scrapy's import
+    # of this module (SystemExit passes through that import unwrapped).
+    print(f"scrapy: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 BOT_NAME = "newsetl"
 SPIDER_MODULES = ["scrapers.spiders"]
@@ -39,10 +47,18 @@ RETRY_TIMES = _settings.retry_times
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 NEWSETL_RETRY_BACKOFF = _settings.retry_backoff
 NEWSETL_RETRY_MAX_DELAY = _settings.retry_max_delay
+# Discovery bounds, read by the spider (docs/crawling.md): URLs per feed or sitemap, candidate URLs per
+# run, sitemap-index levels followed.
+NEWSETL_MAX_SITEMAP_URLS = _settings.max_sitemap_urls
+NEWSETL_MAX_RUN_URLS = _settings.max_run_urls
+NEWSETL_MAX_SITEMAP_DEPTH = _settings.max_sitemap_depth
 # Error pages reach the spider's errback (as HttpError) so each URL gets a "failed" outcome with its status.
 HTTPERROR_ALLOW_ALL = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # First: every request, redirects and dont_filter ones included, as Scrapy will fetch it, must be on
+    # the source's own scheme, host and port (see the module).
+    "scrapers.middlewares.guard.OutgoingRequestGuard": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     # Scrapy's own lets the requests that wait for robots.txt together go out unchecked (see the module).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -61,9 +77,15 @@ NEWSETL_INNER_DOWNLOAD_HANDLER = (
     if _settings.impersonate
     else "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 )
+# Only http and https: Scrapy's file handler would read a local file a sitemap or a redirect names (and
+# ignores DOWNLOAD_MAXSIZE), and ftp, s3 and data have no place in a news crawl.
 DOWNLOAD_HANDLERS = {
     "http": "scrapers.mirror.MirrorDownloadHandler",
     "https": "scrapers.mirror.MirrorDownloadHandler",
+    "file": None,
+    "ftp": None,
+    "s3": None,
+    "data": None,
 }
 
 ITEM_PIPELINES = {

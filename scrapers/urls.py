@@ -30,11 +30,22 @@ def validate_mirror(mirror: str) -> str:
     return cleaned
 
 
-def on_source_host(url: str, source_host: str) -> str:
-    """The canonical form of ``url``, with a source's bare domain mapped onto its host (``pravda.com.ua``
-    onto ``www.pravda.com.ua``), so that one page has one URL whichever form a feed or a redirect used."""
+def on_source_host(url: str, source_origin: str) -> str:
+    """The canonical form of ``url`` as the crawl asks for it from the source whose base URL is
+    ``source_origin``: the source's bare domain mapped onto its host (``pravda.com.ua`` onto
+    ``www.pravda.com.ua``), and a link on the source's host that names no port given the source's scheme
+    (``http://`` in a feed of an https site). One page then has one URL whichever form a feed or a redirect
+    used, and the guard, which allows only the source's scheme, host and port, does not refuse a page of the
+    source for the scheme a feed wrote."""
     url = canonical_url(url)
     parts = urlsplit(url)
-    if parts.hostname and "www." + parts.hostname == source_host:
-        url = url.replace(f"://{parts.netloc}", f"://{source_host}", 1)
-    return url
+    source = urlsplit(source_origin)
+    source_host = (source.hostname or "").lower()
+    if source.port is not None or not parts.hostname:
+        return url  # a source on a port of its own (a test site) takes its links as written
+    if parts.hostname not in (source_host, source_host.removeprefix("www.")):
+        return url
+    if "@" in parts.netloc or "\\" in url or parts.netloc.lower() != parts.hostname:
+        return url  # userinfo, a backslash or a port: left for the URL rule to judge as written
+    scheme = source.scheme if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, source.netloc.lower(), parts.path, parts.query, ""))

@@ -14,7 +14,14 @@ BASE = f"https://{HOST}"
 
 
 def _hop(url: str, location: str | None, hops: int = 1) -> tuple[str | None, str, str]:
-    hop = next_hop(url, location, hops, source_host=HOST, normalise=lambda u: on_source_host(u, HOST))
+    hop = next_hop(
+        url,
+        location,
+        hops,
+        source_host=HOST,
+        normalise=lambda u: on_source_host(u, BASE),
+        source_origin=BASE,
+    )
     return hop.target, hop.outcome, hop.reason
 
 
@@ -24,6 +31,12 @@ def _hop(url: str, location: str | None, hops: int = 1) -> tuple[str | None, str
         ("/eng/news/2025/12/9/7500105/", (f"{BASE}/eng/news/2025/12/9/7500105/", "", "")),
         # The bare domain is the source's own host; tracking parameters and fragments go.
         ("https://pravda.com.ua/eng/news/1/?utm_source=x#top", (f"{BASE}/eng/news/1/", "", "")),
+        # A link of the source's host written with http:// is asked for as the source's https page.
+        ("http://www.pravda.com.ua/eng/news/1/", (f"{BASE}/eng/news/1/", "", "")),
+        ("http://pravda.com.ua/eng/news/1/", (f"{BASE}/eng/news/1/", "", "")),
+        # Another port of the source's host is another origin.
+        ("https://www.pravda.com.ua:8443/eng/news/1/", (None, "skipped", "offsite")),
+        ("http://www.pravda.com.ua:80/eng/news/1/", (None, "skipped", "offsite")),
         ("https://www.example.org/elsewhere/", (None, "skipped", "offsite")),
         ("http://169.254.169.254/latest/meta-data/", (None, "skipped", "private_address")),
         (None, (None, "failed", "redirect without a Location header")),
@@ -57,15 +70,15 @@ def test_re_parse_follows_recorded_redirects_by_the_same_policy() -> None:
     lost = _recorded(f"{BASE}/eng/news/4/", 301, "/eng/news/never-recorded/")
     loop = _recorded(f"{BASE}/eng/news/5/", 301, "/eng/news/5/")
     archive = {r.url: r for r in (page, moved, away, lost, loop)}
-    assert follow_recorded(moved, archive, HOST) == (page, "", "")
-    assert follow_recorded(page, archive, HOST) == (page, "", "")
-    assert follow_recorded(away, archive, HOST) == (None, "skipped", "offsite")
-    assert follow_recorded(lost, archive, HOST) == (
+    assert follow_recorded(moved, archive, BASE) == (page, "", "")
+    assert follow_recorded(page, archive, BASE) == (page, "", "")
+    assert follow_recorded(away, archive, BASE) == (None, "skipped", "offsite")
+    assert follow_recorded(lost, archive, BASE) == (
         None,
         "failed",
         f"redirect target {BASE}/eng/news/never-recorded/ is not in the archive",
     )
-    assert follow_recorded(loop, archive, HOST) == (
+    assert follow_recorded(loop, archive, BASE) == (
         None,
         "failed",
         f"too many redirects (more than {MAX_REDIRECTS})",

@@ -8,11 +8,40 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from datetime import date
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 # Year, month and day as path segments; days and months may be unpadded (/eng/news/2023/05/4/7400574/).
 _PATH_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|yclid)$", re.IGNORECASE)
+# The spellings of one part of an IPv4 literal (ASCII only: int() would also take "١٢٧" or "1_0").
+_HEX = re.compile(r"0x[0-9a-f]*")
+_OCTAL = re.compile(r"0[0-7]+")
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+# Query parameters that say how a reader came to a page, never which page it is; canonical_url drops them
+# (docs/article-record.md lists them): Google Analytics campaign tags (utm_*), the click ids of ad and
+# social platforms (Facebook, Google, Microsoft, Yandex, Twitter/X, TikTok, LinkedIn, Instagram),
+# Mailchimp's, and Google's cross-domain linker.
+TRACKING_PARAMETERS = (
+    "utm_*",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+)
+_TRACKING_PARAMS = re.compile(
+    "^(?:" + "|".join(re.escape(p).replace(r"\*", "[a-z0-9_]*") for p in TRACKING_PARAMETERS) + ")$",
+    re.IGNORECASE,
+)
 
 
 def canonical_url(url: str) -> str:
@@ -69,11 +98,10 @@ def site_host(url: str) -> str:
 
 
 def same_site(url: str, base_url: str) -> bool:
-    """True when ``url`` is an absolute http(s) URL on ``base_url``'s site (``www.`` or not)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    return site_host(url) == site_host(base_url)
+    """True when ``url`` is an absolute http(s) URL on ``base_url``'s site (``www.`` or not) that the crawl's
+    URL rule (:func:`url_problem`) accepts: the same scheme and port, no userinfo, no backslash. A page's
+    canonical link is taken only then, so a record never names a URL the crawler would refuse."""
+    return url_problem(url, base_url) is None
 
 
 def absolute(url: str, page_url: str) -> str:
@@ -84,11 +112,98 @@ def absolute(url: str, page_url: str) -> str:
 def is_private_host(host: str) -> bool:
     """True for ``localhost`` and IP literals that are loopback, private, link-local (169.254.169.254, the
     cloud metadata address) or otherwise not public: a page must never steer the crawler there."""
-    host = host.strip("[]").lower()
+    host = host.strip("[]").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    address = ip_literal(host)
+    return address is not None and not address.is_global
+
+
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host names literally, or None for a name. IPv4 is read the way resolvers and
+    browsers read it (WHATWG URL, inet_aton): ``2130706433``, ``0x7f.1``, ``0177.0.0.1`` and ``127.1`` are
+    all 127.0.0.1, so a page cannot hide a private address behind another spelling."""
+    host = host.strip("[]").lower().rstrip(".")
     try:
-        address = ipaddress.ip_address(host)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return not address.is_global
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    numbers = []
+    for part in parts:
+        number = _ipv4_number(part)
+        if number is None:
+            return None
+        numbers.append(number)
+    *leading, last = numbers
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
+        return None
+    value = last
+    for index, number in enumerate(leading):
+        value += number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One dot-separated part of an IPv4 literal: decimal, ``0x`` hexadecimal or ``0``-led octal."""
+    if _HEX.fullmatch(part):
+        return int(part[2:] or "0", 16)
+    if _OCTAL.fullmatch(part):
+        return int(part[1:], 8)
+    return int(part) if _DECIMAL.fullmatch(part) else None
+
+
+# Why a URL may not be fetched for a source: the ``skipped`` reasons of outcomes.jsonl, and their meaning.
+URL_PROBLEMS = {
+    "not_http": "is not an absolute http(s) URL",
+    "userinfo": "has a user name or password before its host",
+    "backslash": "has a backslash (Scrapy and browsers read it as /, Python's urlsplit does not)",
+    "private_address": "is on localhost or a non-public IP address",
+    "offsite": "is not on the source's scheme, host and port",
+}
+
+
+def url_problem(url: str, source_origin: str) -> str | None:
+    """Why ``url`` must not be fetched for the source whose base URL is ``source_origin`` (a key of
+    :data:`URL_PROBLEMS`), or None when it may be. The one URL rule of the crawl's guard, the redirect
+    policy, ``seed import`` and the transform step's validation.
+
+    Allowed is an absolute http(s) URL with the source's scheme, host (or its ``www.`` twin) and port,
+    without userinfo or a backslash: those two make parsers disagree about the host
+    (``http://127.0.0.2\\@www.site/`` is www.site to urlsplit, 127.0.0.2 to Scrapy)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1/": not a URL anything can fetch
+        return "not_http"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not_http"
+    base = urlsplit(source_origin)
+    if parts.hostname not in _www_twins(base.hostname or ""):
+        return "private_address" if is_private_host(parts.hostname) else "offsite"
+    if "\\" in url:
+        return "backslash"
+    if "@" in parts.netloc:
+        return "userinfo"
+    if parts.scheme != base.scheme or _port(parts) != _port(base):
+        return "offsite"
+    return None
+
+
+def _www_twins(host: str) -> set[str]:
+    """A host and its documented twin: ``www.example.org`` and ``example.org`` name one site."""
+    host = host.lower()
+    if ip_literal(host) is not None:
+        return {host}
+    return {host, host.removeprefix("www.")} if host.startswith("www.") else {host, "www." + host}
+
+
+def _port(parts: SplitResult) -> int | None:
+    """The port a URL connects to (its scheme's default when it names none); None when it is not a
+    number Scrapy could connect to."""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return port if port is not None else {"http": 80, "https": 443}.get(parts.scheme)

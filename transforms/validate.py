@@ -17,6 +17,7 @@ from transforms import seed
 from transforms.normalise import seed_document
 from transforms.record import ArticleRecord
 from transforms.sources import Source
+from transforms.urls import URL_PROBLEMS, url_problem
 
 # Nothing on the web before this counts as a news article's publication time.
 EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
@@ -30,7 +31,7 @@ _SPACE = re.compile(r"\s")  # in a str pattern, exactly the characters str.isspa
 def validate_record(record: ArticleRecord, sources: Mapping[str, Source]) -> list[str]:
     """Every rule ``record`` breaks, as readable reasons (empty when it is valid)."""
     reasons: list[str] = []
-    reasons += _url(record.url)
+    reasons += _url(record.url, sources.get(record.source))
     reasons += _source(record, sources)
     if not record.headline.strip():
         reasons.append("headline is empty")
@@ -51,12 +52,16 @@ def validate_record(record: ArticleRecord, sources: Mapping[str, Source]) -> lis
     return reasons
 
 
-def _url(url: str) -> list[str]:
+def _url(url: str, source: Source | None) -> list[str]:
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return [f"url {url!r} is not an http(s) URL with a host"]
     if _SPACE.search(url.strip()):
         return [f"url {url!r} contains whitespace"]
+    # The crawl's own URL rule: a record must not name a URL the crawler would have refused to fetch.
+    problem = url_problem(url.strip(), source.base_url) if source is not None else None
+    if source is not None and problem is not None:
+        return [f"url {url!r} {URL_PROBLEMS[problem]} (source {source.key}: {source.base_url})"]
     return []
 
 

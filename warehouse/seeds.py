@@ -25,6 +25,7 @@ from transforms.record import ArticleRecord
 from transforms.seed import SeedFormatError, parse, render
 from transforms.seed_records import document_record, document_source
 from transforms.sources import Source
+from transforms.urls import URL_PROBLEMS, url_problem
 from transforms.validate import validate_record
 from warehouse import migrate
 from warehouse.engine import make_engine
@@ -85,6 +86,13 @@ def read_documents(
             problems.append(
                 f"{path}: no source has the label {doc.source_label!r} or the host of {doc.url} "
                 f"(known: {known})"
+            )
+            continue
+        problem = url_problem(doc.url, source.base_url)
+        if problem is not None:
+            # The crawl's URL rule: a seed may not name a URL the crawler would refuse to fetch.
+            problems.append(
+                f"{path}: url {doc.url!r} {URL_PROBLEMS[problem]} (source {source.key}: {source.base_url})"
             )
             continue
         by_source.setdefault(source.key, []).append((path, document_record(doc, source)))

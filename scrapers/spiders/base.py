@@ -7,9 +7,9 @@ through the ``OutcomeTracker`` extension. A site's spider only says which URLs a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin
 
 from scrapy import Request, Spider
@@ -19,18 +19,31 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from scrapers.discovery import DateRange, SpiderArgumentError, read_feed, read_sitemap, sitemap_month
+from scrapers.discovery import (
+    DateRange,
+    SitemapError,
+    SpiderArgumentError,
+    iter_sitemap,
+    read_feed,
+    sitemap_month,
+)
 from scrapers.extensions.outcomes import OutcomeTracker
 from scrapers.known import KnownUrls
+from scrapers.middlewares.guard import RefusedRequest
+from scrapers.middlewares.robots import ROBOTS_UNAVAILABLE, RobotsUnavailable
 from scrapers.parsers import parse_page
+from scrapers.parsers.page import decode_html
 from scrapers.redirects import REDIRECT_STATUSES, next_hop, offsite_reason
 from scrapers.rundir import resolve_run_dir
 from scrapers.urls import on_source_host, validate_mirror
 from transforms.errors import NotAnArticle
+from transforms.settings import Settings
 from transforms.sources import Source, SourcesFileError, load_sources
-from transforms.urls import canonical_url, host_of, origin, url_date
+from transforms.urls import URL_PROBLEMS, canonical_url, host_of, origin, url_date, url_problem
 
 logger = logging.getLogger(__name__)
+
+_Found = TypeVar("_Found")
 
 
 class NewsSpider(Spider):
@@ -86,6 +99,14 @@ class NewsSpider(Spider):
         except ValueError as exc:
             raise SpiderArgumentError(f"edition={self.edition_arg!r}: {exc}") from None
         self.base_host = host_of(self.source.base_url)
+        for entry in (*self.source.feeds, *self.source.news_sitemaps, *self.source.sitemap_indexes):
+            # "//other.host/feed" passes the sources file's schema as a path: only the source's own origin.
+            problem = url_problem(self.absolute(entry), self.source.base_url)
+            if problem is not None:
+                raise SpiderArgumentError(
+                    f"sources={path!r}: source {self.source.key!r}: discovery URL {entry!r} "
+                    f"{URL_PROBLEMS[problem]} (the source's base_url is {self.source.base_url})"
+                )
         # Scrapy's offsite filter refuses any other request to another site, e.g. a feed redirecting away.
         self.allowed_domains = [self.base_host.removeprefix("www.")]
 
@@ -154,9 +175,13 @@ class NewsSpider(Spider):
         for sitemap in self.source.news_sitemaps:
             yield self._discovery_request(self.absolute(sitemap), self.parse_sitemap)
 
-    def _discovery_request(self, url: str, callback: Any) -> Request:
+    def _discovery_request(self, url: str, callback: Any, *, depth: int = 0) -> Request:
+        # depth: how many sitemap indexes lead from a configured feed or sitemap to this one.
         return Request(
-            url, callback=callback, errback=self.discovery_failed, meta={"newsetl_discovery": True}
+            url,
+            callback=callback,
+            errback=self.discovery_failed,
+            meta={"newsetl_discovery": True, "newsetl_sitemap_depth": depth},
         )
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
@@ -166,24 +191,44 @@ class NewsSpider(Spider):
             self._discovery_error(response.url, str(exc))
             return
         self._stat("newsetl/discovery/feeds")
-        for url in entries:
+        for url in self._bounded(response.url, entries):
             yield from self.consider(url, None)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """A sitemap or sitemap index, read entry by entry (a sitemap may list hundreds of thousands of URLs)
+        and only as far as the discovery bounds allow."""
         try:
-            kind, entries = read_sitemap(response.body)
-        except (ValueError, OSError, EOFError) as exc:
+            kind, entries = iter_sitemap(response.body)
+        except ValueError as exc:
             self._discovery_error(response.url, str(exc))
             return
         self._stat(f"newsetl/discovery/{kind}")
-        if kind == "sitemapindex":
-            for entry in entries:
-                if self.wants_sitemap(entry.loc):
-                    yield self._discovery_request(canonical_url(entry.loc), self.parse_sitemap)
-            return
-        for entry in entries:
-            for url in (entry.loc, *entry.alternates):
-                yield from self.consider(url, entry.lastmod)
+        depth = int(response.meta.get("newsetl_sitemap_depth", 0))
+        try:
+            if kind == "sitemapindex":
+                max_depth = self._bound("NEWSETL_MAX_SITEMAP_DEPTH")
+                for entry in self._bounded(response.url, entries):
+                    if depth >= max_depth:
+                        # An index that lists a new index on every answer would be followed without end.
+                        self._capped(
+                            "sitemap_depth",
+                            "sitemap index %s is %d levels below a configured sitemap: the sitemaps it lists "
+                            "are not followed (NEWSETL_MAX_SITEMAP_DEPTH=%d)",
+                            response.url,
+                            depth,
+                            max_depth,
+                        )
+                        return
+                    if self.wants_sitemap(entry.loc):
+                        yield self._discovery_request(
+                            canonical_url(entry.loc), self.parse_sitemap, depth=depth + 1
+                        )
+                return
+            found = ((url, entry.lastmod) for entry in entries for url in (entry.loc, *entry.alternates))
+            for url, lastmod in self._bounded(response.url, found):
+                yield from self.consider(url, lastmod)
+        except SitemapError as exc:  # the URLs before the break have been taken
+            self._discovery_error(response.url, str(exc), what="was cut short")
 
     def wants_sitemap(self, url: str) -> bool:
         """In a date range, only the monthly sitemaps of the range's months; otherwise every listed one."""
@@ -195,13 +240,19 @@ class NewsSpider(Spider):
     def consider(self, raw_url: str, lastmod: datetime | None) -> Iterator[Request]:
         """A URL found in a feed or sitemap: a candidate article of the chosen editions and range gets an
         outcome (skipped) or a request; anything else is not a candidate and is only counted."""
-        url = self.normalise(raw_url)
+        try:
+            url = self.normalise(raw_url)
+        except ValueError:  # "http://[::1/": Python's URL functions raise; one bad link must not end the feed
+            url = raw_url
         if url in self.seen:
             return
-        if host_of(url) != self.base_host:
+        problem = url_problem(url, self.source.base_url)
+        if problem is None and host_of(url) != self.base_host:
+            problem = offsite_reason(url)
+        if problem is not None:
             self.seen.add(url)
             self._stat("newsetl/discovered")
-            self.outcomes.record(url, "skipped", offsite_reason(url))
+            self.outcomes.record(url, "skipped", problem)
             return
         edition = self.article_edition(url)
         if edition is None:
@@ -249,6 +300,7 @@ class NewsSpider(Spider):
             hops,
             source_host=self.base_host,
             normalise=self.normalise,
+            source_origin=self.source.base_url,
         )
         if hop.target is None:
             if hop.outcome == "skipped":
@@ -265,15 +317,58 @@ class NewsSpider(Spider):
 
     def normalise(self, url: str) -> str:
         """The canonical form, with the source's bare domain mapped onto its www host."""
-        return on_source_host(url, self.base_host)
+        return on_source_host(url, self.source.base_url)
+
+    def _bounded(self, source_url: str, found: Iterable[_Found]) -> Iterator[_Found]:
+        """The URLs (or entries) of one feed or sitemap, taken until a discovery bound is reached:
+        ``NEWSETL_MAX_SITEMAP_URLS`` from this source, ``NEWSETL_MAX_RUN_URLS`` candidate URLs discovered in
+        the run (``seen``: each has an outcome and maybe a request held in memory). The rest is not read."""
+        per_source = self._bound("NEWSETL_MAX_SITEMAP_URLS")
+        per_run = self._bound("NEWSETL_MAX_RUN_URLS")
+        for taken, item in enumerate(found):
+            if taken >= per_source:
+                self._capped(
+                    "sitemap_urls",
+                    "discovery source %s lists more than %d URLs: the rest is not read "
+                    "(NEWSETL_MAX_SITEMAP_URLS=%d)",
+                    source_url,
+                    per_source,
+                    per_source,
+                )
+                return
+            if len(self.seen) >= per_run:
+                self._capped(
+                    "run_urls",
+                    "the run has discovered %d URLs, its cap: %s is not read further, nor any later feed "
+                    "or sitemap (NEWSETL_MAX_RUN_URLS=%d)",
+                    len(self.seen),
+                    source_url,
+                    per_run,
+                )
+                return
+            yield item
+
+    def _bound(self, name: str) -> int:
+        default = getattr(Settings, name.removeprefix("NEWSETL_").lower())
+        return int(self.crawler.settings.getint(name, default))
+
+    def _capped(self, bound: str, message: str, *args: Any) -> None:
+        self._stat(f"newsetl/discovery/capped/{bound}")
+        logger.warning(message, *args)
 
     def discovery_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(RobotsUnavailable) and request.url not in self.seen:
+            # Nothing of the site may be fetched this run: the feed or sitemap gets an outcome, so a run
+            # that found nothing says why.
+            self.seen.add(request.url)
+            self._stat("newsetl/discovered")
+            self.outcomes.record(request.url, "skipped", ROBOTS_UNAVAILABLE)
         self._discovery_error(request.url, _failure_reason(failure)[0])
 
-    def _discovery_error(self, url: str, reason: str) -> None:
+    def _discovery_error(self, url: str, reason: str, *, what: str = "gave nothing") -> None:
         self._stat("newsetl/discovery/errors")
-        logger.error("discovery source %s gave nothing: %s", url, reason)
+        logger.error("discovery source %s %s: %s", url, what, reason)
 
     # -- articles -------------------------------------------------------------------------------------
 
@@ -311,7 +406,11 @@ class NewsSpider(Spider):
         mirror = self.crawler.settings.get("NEWSETL_MIRROR")
         if mirror:  # error texts name the URL actually fetched; keep runs comparable across mirror ports
             reason = reason.replace(mirror, origin(request.url))
-        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+        if failure.check(RefusedRequest):  # the outgoing-request guard's refusal, with its reason
+            self.outcomes.record(url, "skipped", failure.value.reason)  # type: ignore[union-attr]
+        elif failure.check(RobotsUnavailable):  # robots.txt answered 5xx or nothing: RFC 9309 disallows all
+            self.outcomes.record(url, "skipped", ROBOTS_UNAVAILABLE)
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             self.outcomes.record(url, "skipped", "robots")
         elif failure.check(IgnoreRequest) and "offsite" in str(failure.value):
             self.outcomes.record(url, "skipped", "offsite")
@@ -328,11 +427,17 @@ def _page_text(response: TextResponse) -> str:
     """The page's text. Bytes that are valid UTF-8 are read as UTF-8 whatever the page declares: a page
     served as UTF-8 but declared windows-1251 would otherwise decode into mojibake that looks like real
     Cyrillic and pass every check. Other bytes are decoded as Scrapy does (BOM, HTTP header, meta tag);
-    bytes that do not match their declared charset come out with U+FFFD, which validation rejects."""
+    bytes that do not match their declared charset come out with U+FFFD, which validation rejects. A
+    charset Python knows but cannot read a page with (``idna``, ``punycode`` raise on a bad byte whatever
+    the error handler) falls back to the parsers' own decoding, which allows only web encodings."""
     try:
         return response.body.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return response.text
+    except (UnicodeError, LookupError):
+        return decode_html(response.body)
 
 
 def _failure_reason(failure: Failure) -> tuple[str, int | None]:

@@ -207,7 +207,10 @@ settings = Settings.from_env()
 plan = pipeline.RunPlan.make("pravda", "reparse", settings)
 source = load_sources(DEFAULT_SOURCES_FILE)["pravda"]
 figures = pipeline.reparse(plan, settings, source, log=lambda line: None)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not getrusage: the kernel carries the forking parent's peak (the test session's) into the
+# child's ru_maxrss across exec; VmHWM belongs to this process image alone.
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024
 print(json.dumps({"plan": plan.to_dict(), "figures": figures, "peak_rss": peak}))
 """
 
