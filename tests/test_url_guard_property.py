@@ -23,7 +23,6 @@ from contextlib import ExitStack, suppress
 from itertools import count
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 import site_fixtures
@@ -201,14 +200,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         yield Servers(site, internal, sources, tmp)
 
 
-def _feed(links: list[str]) -> bytes:
-    items = "".join(f"<item><title>t</title><link>{escape(link)}</link></item>" for link in links)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>feed</title>'
-        f"<link>http://example.org/</link><description>d</description>{items}</channel></rss>\n"
-    ).encode()
-
-
 def _crawl(servers: Servers, targets: list[str]) -> dict[str, Any]:
     site = servers.site
     redirects = {f"/r/{n}": target for n, target in enumerate(targets)}
@@ -216,7 +207,7 @@ def _crawl(servers: Servers, targets: list[str]) -> dict[str, Any]:
         "/rss/": Answer(
             200,
             [("Content-Type", "application/rss+xml")],
-            _feed([*targets, *(site.origin + p for p in redirects)]),
+            site_fixtures.rss_feed([*targets, *(site.origin + p for p in redirects)]),
         ),
         **{path: Answer(301, [("Location", target)], b"") for path, target in redirects.items()},
     }

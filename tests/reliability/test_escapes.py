@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import other_sources
 import pytest
@@ -48,14 +47,6 @@ def _path(url: str) -> str:
 def _page(url: str, headline: str, article_id: int) -> bytes:
     template = builder.TEMPLATES["post_2020"]
     return str(builder.variant_html(template, url, headline, date(2025, 12, 1), article_id)).encode()
-
-
-def _rss(links: list[str]) -> bytes:
-    items = "".join(f"<item><title>t</title><link>{escape(link)}</link></item>" for link in links)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>feed</title>'
-        f"<link>http://example.org/</link><description>d</description>{items}</channel></rss>\n"
-    ).encode()
 
 
 def _moved(location: str) -> Answer:
@@ -95,7 +86,9 @@ def mirror_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     big.write_bytes(BIG_MARKER + b"\0" * (4 * MAX_RESPONSE_BYTES))
     inside = "file://www.pravda.com.ua"
     routes = {
-        "/eng/rss/": Answer(200, [("Content-Type", "application/rss+xml")], _rss(list(MIRROR_EXPECTED))),
+        "/eng/rss/": Answer(
+            200, [("Content-Type", "application/rss+xml")], site_fixtures.rss_feed(list(MIRROR_EXPECTED))
+        ),
         # A sitemap index whose only entry is a local file.
         "/sitemap/sitemap-news.xml": Answer(
             200,
@@ -193,7 +186,11 @@ def direct_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         page = other_sources.page_html(replace(spec, base=origin), story).encode()
         site.reset(
             {
-                "/rss/": Answer(200, [("Content-Type", "application/rss+xml")], _rss(list(urls.values()))),
+                "/rss/": Answer(
+                    200,
+                    [("Content-Type", "application/rss+xml")],
+                    site_fixtures.rss_feed(list(urls.values())),
+                ),
                 "/a/good-story": Answer(200, [("Content-Type", "text/html; charset=utf-8")], page),
                 "/a/redirect-backslash": _moved(f"{backslash}/a/inside"),
                 "/a/redirect-port": _moved(f"{other_port.origin}/admin"),
@@ -278,7 +275,9 @@ def test_a_source_name_that_resolves_to_a_private_address_is_never_contacted(tmp
     # A public-looking name answering with a loopback address (DNS rebinding, a poisoned resolver): the guard
     # resolves names itself, through the crawl's own resolver. tests/site/hosts_resolver.py stands in for DNS.
     with recording_server("127.0.0.1") as site:
-        site.reset({"/rss/": Answer(200, [("Content-Type", "application/rss+xml")], _rss([]))})
+        site.reset(
+            {"/rss/": Answer(200, [("Content-Type", "application/rss+xml")], site_fixtures.rss_feed([]))}
+        )
         sources = _sources_file(tmp_path / "sources.yaml", f"http://news.rebind.test:{site.port}", "/rss/")
         python_path = ":".join(filter(None, [str(site_fixtures.HERE), os.environ.get("PYTHONPATH", "")]))
         run = site_fixtures.run_scrapy(

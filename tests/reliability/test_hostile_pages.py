@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import site_fixtures
 from conftest import BASE, builder, quiet_settings, record_figures, run_pipeline
 from wh_query import query
 
@@ -272,14 +273,6 @@ def test_the_cpu_budget_holds_outside_the_main_thread_too() -> None:
 # -- the real crawl -----------------------------------------------------------------------------------------
 
 
-def _rss(links: list[str]) -> bytes:
-    items = "".join(f"<item><title>t</title><link>{link}</link></item>" for link in links)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>feed</title>'
-        f"<link>{BASE}/</link><description>d</description>{items}</channel></rss>\n"
-    ).encode()
-
-
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("hostile-pages-site")
@@ -291,9 +284,16 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for url, (body, _) in pages.items():
             w.write_exchange(url, status=200, response_headers=html, body=body)
         rss = [("Content-Type", "application/rss+xml")]
-        w.write_exchange(f"{BASE}/eng/rss/", status=200, response_headers=rss, body=_rss(list(pages)))
+        w.write_exchange(
+            f"{BASE}/eng/rss/",
+            status=200,
+            response_headers=rss,
+            body=site_fixtures.rss_feed(list(pages), f"{BASE}/"),
+        )
         for feed in ("/rss/", "/rus/rss/"):
-            w.write_exchange(f"{BASE}{feed}", status=200, response_headers=rss, body=_rss([]))
+            w.write_exchange(
+                f"{BASE}{feed}", status=200, response_headers=rss, body=site_fixtures.rss_feed([], f"{BASE}/")
+            )
         empty = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
         xml = [("Content-Type", "application/xml")]
         w.write_exchange(f"{BASE}/sitemap/sitemap-news.xml", status=200, response_headers=xml, body=empty)

@@ -145,3 +145,14 @@ def run_scrapy(
         timeout=300,
     )
     return CrawlRun(done.returncode, done.stdout + done.stderr, run_dir)
+
+
+def rss_feed(links: list[str], site: str = "http://example.org/") -> bytes:
+    """An RSS 2.0 feed listing ``links``, escaped as XML text: hostile URLs reach the spider as written."""
+    from xml.sax.saxutils import escape
+
+    items = "".join(f"<item><title>t</title><link>{escape(link)}</link></item>" for link in links)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>feed</title>'
+        f"<link>{escape(site)}</link><description>d</description>{items}</channel></rss>\n"
+    ).encode()
