@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -67,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``newsetl db search … | head``): stop quietly, as a Unix tool killed by
+        # SIGPIPE would. Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
     except Exception as exc:
         reason = _database_verdict(exc)
         if reason is None:
@@ -78,13 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _database_verdict(exc: Exception) -> str | None:
     """One line when ``exc`` is the database's verdict on what the user gave (a warehouse URL that does not
-    parse or names no driver, a server that does not answer, a warehouse never migrated, a value it refuses,
-    a migration revision that does not exist); None for anything else, which is a bug and keeps its
-    traceback. Looked up in sys.modules: when SQLAlchemy or Alembic was never imported, it raised nothing."""
+    parse or names no driver, a server that does not answer, a warehouse missing or never migrated, a value
+    it refuses, a migration revision that does not exist); None for anything else, which is a bug and keeps
+    its traceback. Looked up in sys.modules: a module never imported raised nothing."""
     found: str | None = None
     sa = sys.modules.get("sqlalchemy.exc")
     alembic = sys.modules.get("alembic.util.exc")
-    if sa is not None and isinstance(exc, sa.OperationalError | sa.DataError):
+    migrate = sys.modules.get("warehouse.migrate")
+    if migrate is not None and isinstance(exc, migrate.WarehouseNotReady):
+        found = str(exc)
+    elif sa is not None and isinstance(exc, sa.OperationalError | sa.DataError):
         found = str(exc.orig)
     elif sa is not None and isinstance(exc, sa.ArgumentError | sa.NoSuchModuleError):
         found = str(exc)

@@ -166,16 +166,16 @@ def test_db_search_refuses_a_negative_limit_on_sqlite(tmp_path: Path) -> None:
         (["db", "--url", "nonsense", "current"], "newsetl db current: Could not parse SQLAlchemy URL"),
         (["db", "--url", "foo://x/y", "upgrade"], "newsetl db upgrade: warehouse URL 'foo://x/y'"),
         (["db", "--url", "postgresql+psycopg://x@127.0.0.1:1/db", "search", "NATO"], "newsetl db search: "),
-        (["db", "search", "NATO"], "newsetl db search: no such table"),  # never migrated
+        (["db", "search", "NATO"], "newsetl db search: warehouse at sqlite:///"),  # no warehouse yet
         (["db", "upgrade", "nosuchrev"], "newsetl db upgrade: Can't locate revision"),
         (["db", "search", "!!!"], "newsetl db search: search query '!!!' has no words"),
-        (["seed", "export", "out"], "newsetl seed export: no such table"),
+        (["seed", "export", "out"], "newsetl seed export: warehouse at sqlite:///"),
     ],
     ids=[
         "bad URL",
         "unknown engine",
         "no server",
-        "not migrated",
+        "no warehouse",
         "no such revision",
         "no words",
         "seed export",
@@ -213,3 +213,56 @@ def test_a_sources_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
 def test_ingest_refuses_a_mirror_that_is_not_an_origin(tmp_path: Path) -> None:
     done = newsetl("ingest", "pravda", "--mirror", "ftp://127.0.0.1:21", data_root=tmp_path)
     assert_one_line_refusal(done, "newsetl ingest: mirror='ftp://127.0.0.1:21'")
+
+
+# -- readers on a warehouse that is not there, or not ready ------------------------------------------------
+
+
+def test_readers_never_create_a_warehouse_and_say_how_to_make_one(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.sqlite"
+    for args in (["db", "search", "NATO"], ["seed", "export", str(tmp_path / "out")]):
+        done = newsetl(*args, data_root=tmp_path)
+        assert_one_line_refusal(done, f"warehouse at sqlite:///{warehouse} not found", "newsetl db upgrade")
+    current = newsetl("db", "current", data_root=tmp_path)
+    assert current.returncode == 1 and "not found" in current.stdout, current.stdout + current.stderr
+    assert not warehouse.exists()
+    warehouse.touch()  # an empty file: a database, but never migrated
+    assert_one_line_refusal(newsetl("db", "search", "NATO", data_root=tmp_path), "not migrated")
+
+
+def _warehouse_with_the_reference_seed(tmp_path: Path) -> None:
+    assert newsetl("db", "upgrade", data_root=tmp_path).returncode == 0
+    imported = newsetl("seed", "import", str(ROOT / "seeds" / "000_fca3a0f034b59467.txt"), data_root=tmp_path)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+
+
+def test_db_search_says_no_matches_and_names_each_hits_source_and_edition(tmp_path: Path) -> None:
+    _warehouse_with_the_reference_seed(tmp_path)
+    none = newsetl("db", "search", "zzzqqqxx", data_root=tmp_path)
+    assert (none.returncode, none.stdout, none.stderr) == (1, "no matches\n", "")
+    hit = newsetl("db", "search", "NATO", data_root=tmp_path)
+    assert hit.returncode == 0, hit.stderr
+    assert "pravda/eng  https://www.pravda.com.ua/eng/news/2023/09/30/7422079/" in hit.stdout
+
+
+def test_output_into_a_closed_pipe_ends_without_a_traceback(tmp_path: Path) -> None:
+    """``newsetl db search … | head -1``: the reader is gone before the output is written. The pipe's read
+    end is closed before the command starts, so every write fails (no race with a real head)."""
+    _warehouse_with_the_reference_seed(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NEWSETL_")}
+    try:
+        done = subprocess.run(
+            [str(NEWSETL), "db", "search", "NATO"],
+            cwd=ROOT,
+            env={**clean, "NEWSETL_DATA_ROOT": str(tmp_path)},
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == ""

@@ -70,9 +70,15 @@ def engine_query(dialect: str, query: str) -> tuple[str, str]:
     raise ValueError(f"full-text search is not available on {dialect}")
 
 
-def search_articles(engine: Engine, query: str, *, limit: int = 20) -> list[SearchHit]:
+def check_search(query: str, limit: int) -> None:
+    """Raise ValueError when the query has no words or the limit is out of range (before any SQL runs)."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"search limit {limit!r}: expected a whole number from 1 to {MAX_LIMIT}")
+    search_words(query)
+
+
+def search_articles(engine: Engine, query: str, *, limit: int = 20) -> list[SearchHit]:
+    check_search(query, limit)
     sql, argument = engine_query(engine.dialect.name, query)
     statement = text(sql).columns(published_at=UTCDateTime())
     with engine.connect() as conn:

@@ -113,8 +113,12 @@ def _downgrade(args: argparse.Namespace) -> int:
 def _current(args: argparse.Namespace) -> int:
     from warehouse import migrate
 
-    revision = migrate.current(_url(args))
+    url = _url(args)
+    revision = migrate.current(url)
     head = migrate.head()
+    if migrate.sqlite_file_missing(url):
+        print(f"not found (no file at {url}); run: newsetl db upgrade")
+        return 1
     if revision is None:
         print(f"not migrated (latest revision is {head}); run: newsetl db upgrade")
         return 1
@@ -145,14 +149,21 @@ def _grant_analyst(args: argparse.Namespace) -> int:
 @_database_errors
 def _search(args: argparse.Namespace) -> int:
     from warehouse.engine import make_engine
-    from warehouse.search import search_articles
+    from warehouse.migrate import require_current
+    from warehouse.search import check_search, search_articles
 
-    engine = make_engine(_url(args))
+    check_search(args.query, args.limit)  # the user's input first, then the warehouse it is run against
+    url = _url(args)
+    require_current(url)
+    engine = make_engine(url)
     try:
         hits = search_articles(engine, args.query, limit=args.limit)
     finally:
         engine.dispose()
+    if not hits:
+        print("no matches")
+        return 1
     for hit in hits:
         published = hit.published_at.date().isoformat() if hit.published_at else "          "
-        print(f"{published}  {hit.headline}\n            {hit.url}")
-    return 0 if hits else 1
+        print(f"{published}  {hit.headline}\n            {hit.source}/{hit.edition}  {hit.url}")
+    return 0

@@ -107,8 +107,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from warehouse.migrate import require_current
     from warehouse.seeds import export_seeds
 
+    require_current(_warehouse_url(args))
     written = export_seeds(
         _warehouse_url(args), args.directory, source=args.source, since=args.since, until=args.until
     )
