@@ -80,7 +80,8 @@ def test_cli_migrates_the_default_sqlite_warehouse_from_any_directory(tmp_path: 
     elsewhere.mkdir()
     root = tmp_path / "data"
     before = _cli("db", "current", cwd=elsewhere, env_root=root)
-    assert before.returncode == 1 and "not migrated" in before.stdout
+    assert before.returncode == 1 and "not found" in before.stdout
+    assert not (root / "warehouse.sqlite").exists()  # asking does not create it
     up = _cli("db", "upgrade", cwd=elsewhere, env_root=root)
     assert up.returncode == 0, up.stderr
     assert (root / "warehouse.sqlite").exists()
