@@ -149,6 +149,10 @@ SECRET_ALLOWED: set[tuple[str, str]] = {
     # the attack URLs of the fault matrix ("http://127.0.0.2:18008" + a backslash + "@127.0.0.1:18007/"):
     # a port and a host, read as user and password by the pattern.
     ("docs/reliability.md", "password in a URL"),
+    # the same attack URLs served by the escape tests, and the fake /etc/passwd line (a marker, no
+    # credential) they plant in a local file to prove it is never read.
+    ("tests/reliability/test_escapes.py", "password in a URL"),
+    ("tests/reliability/test_escapes.py", "password assignment"),
 }
 
 
