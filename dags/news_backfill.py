@@ -93,7 +93,14 @@ def crawl_month(window: dict[str, str]) -> dict[str, str]:
     month = MonthWindow.from_dict(window)
     settings, sources = task_env()
     source = sources[params["source"]]
-    plan = RunPlan.make(source.key, f"{context['dag_run'].run_id}_{month.label}", settings)
+    plan = RunPlan.make(
+        source.key,
+        f"{context['dag_run'].run_id}_{month.label}",
+        settings,
+        kind="backfill",
+        since=month.since,
+        until=month.until,
+    )
     figures = crawl_step(
         plan,
         settings,

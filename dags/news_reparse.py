@@ -66,7 +66,9 @@ def reparse() -> dict[str, str]:
         raise AirflowFailException(f"end {until.isoformat()} is before start {since.isoformat()}")
     settings, sources = task_env()
     source = sources[params["source"]]
-    plan = RunPlan.make(source.key, context["dag_run"].run_id, settings)
+    plan = RunPlan.make(
+        source.key, context["dag_run"].run_id, settings, kind="reparse", since=since, until=until
+    )
     figures = reparse_step(plan, settings, source, since=since, until=until, log=log.info)
     log.info("re-parse figures: %s", figures)
     return plan.to_dict()

@@ -34,9 +34,15 @@ class QualityCheckFailed(RuntimeError):
         super().__init__(f"data-quality checks failed for run {run_id!r}:\n{listed}")
 
 
+RUN_KINDS = ("ingest", "backfill", "reparse")
+
+
 @dataclass(frozen=True)
 class RunPlan:
-    """One source's run: its id (also the crawl_runs key) and the folders its files go to.
+    """One source's run: its id (also the crawl_runs key), the folders its files go to, what kind of run
+    it is (``ingest``: recent items; ``backfill``: a date range from the sitemaps; ``reparse``: pages from
+    the archive, no fetching) and its date range, if any. The load step records kind and range in
+    crawl_runs, and the check step judges the run by them.
 
     The id starts with the source: one Airflow DAG run crawls every source, and crawl_runs keys by run id.
     """
@@ -45,17 +51,42 @@ class RunPlan:
     run_id: str
     raw_url: str
     staged_url: str
+    kind: str = "ingest"
+    since: date | None = None
+    until: date | None = None
 
     def to_dict(self) -> dict[str, str]:
-        """The plan as the JSON-ready dict that Airflow tasks hand to each other."""
-        return asdict(self)
+        """The plan as the JSON-ready dict that Airflow tasks hand to each other (no range: empty strings)."""
+        data = {key: value for key, value in asdict(self).items() if key not in ("since", "until")}
+        data["since"] = self.since.isoformat() if self.since else ""
+        data["until"] = self.until.isoformat() if self.until else ""
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, str]) -> RunPlan:
-        return cls(data["source"], data["run_id"], data["raw_url"], data["staged_url"])
+        return cls(
+            data["source"],
+            data["run_id"],
+            data["raw_url"],
+            data["staged_url"],
+            kind=data.get("kind") or "ingest",
+            since=date.fromisoformat(data["since"]) if data.get("since") else None,
+            until=date.fromisoformat(data["until"]) if data.get("until") else None,
+        )
 
     @classmethod
-    def make(cls, source: str, run_id: str, settings: Settings) -> RunPlan:
+    def make(
+        cls,
+        source: str,
+        run_id: str,
+        settings: Settings,
+        *,
+        kind: str = "ingest",
+        since: date | None = None,
+        until: date | None = None,
+    ) -> RunPlan:
+        if kind not in RUN_KINDS:
+            raise ValueError(f"run kind {kind!r}: expected one of {', '.join(RUN_KINDS)}")
         root = absolute_data_root(settings)
         safe = storage.safe_run_id(run_id if run_id.startswith(f"{source}_") else f"{source}_{run_id}")
         return cls(
@@ -63,6 +94,9 @@ class RunPlan:
             run_id=safe,
             raw_url=storage.raw_dir(root, source, safe),
             staged_url=storage.staged_dir(root, source, safe),
+            kind=kind,
+            since=since,
+            until=until,
         )
 
 

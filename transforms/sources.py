@@ -23,6 +23,8 @@ from transforms.urls import path_segments, site_host
 
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent.parent / "seeds" / "sources.yaml"
 SCHEMA_FILE = Path(__file__).resolve().parent / "sources.schema.json"
+# A source that publishes nothing new for a day is more likely broken than quiet (docs/sources.md).
+DEFAULT_MAX_QUIET_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Source:
     enabled: bool
     # Generic spider: a regular expression an article URL's path must contain; None means "looks like one".
     article_pattern: str | None = None
+    # Hours without a new article after which v_source_freshness marks the source stale.
+    max_quiet_hours: int = DEFAULT_MAX_QUIET_HOURS
 
     def select_editions(self, wanted: Iterable[str]) -> tuple[str, ...]:
         """The editions asked for (``all`` or nothing means every one), in the order given, without repeats.
@@ -155,6 +159,7 @@ def _source(entry: dict[str, Any]) -> Source:
         parser=entry["parser"],
         enabled=bool(entry.get("enabled", True)),
         article_pattern=entry.get("article_pattern"),
+        max_quiet_hours=int(entry.get("max_quiet_hours", DEFAULT_MAX_QUIET_HOURS)),
     )
 
 

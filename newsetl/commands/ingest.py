@@ -80,7 +80,14 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, mirror=mirror)
 
     started = datetime.now(UTC)
-    plan = pipeline.RunPlan.make(source.key, args.run_id or f"ingest_{started:%Y%m%dT%H%M%SZ}", settings)
+    plan = pipeline.RunPlan.make(
+        source.key,
+        args.run_id or f"ingest_{started:%Y%m%dT%H%M%SZ}",
+        settings,
+        kind="backfill" if since else "ingest",
+        since=since,
+        until=until,
+    )
     console = Console()
     console.print(f"[bold]newsetl ingest[/] {source.key} run [cyan]{plan.run_id}[/]")
     console.print(f"  raw     {plan.raw_url}\n  staged  {plan.staged_url}")
