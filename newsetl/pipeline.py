@@ -190,7 +190,15 @@ def load(
     """Upsert the staged records, quarantine the rejects and record the crawl run; returns its counts."""
     from warehouse.load import RunInfo, load_staged
 
-    run = RunInfo(run_id=plan.run_id, source=plan.source, dag_run_id=dag_run_id, started_at=started_at)
+    run = RunInfo(
+        run_id=plan.run_id,
+        source=plan.source,
+        dag_run_id=dag_run_id,
+        started_at=started_at,
+        kind=plan.kind,
+        since=plan.since,
+        until=plan.until,
+    )
     result = load_staged(
         plan.staged_url, engine_url=settings.resolved_warehouse_url(), run=run, sources=sources
     )
@@ -198,12 +206,39 @@ def load(
 
 
 def check(plan: RunPlan, settings: Settings) -> None:
-    """Run the data-quality checks on the loaded run; raises :class:`QualityCheckFailed` listing failures."""
+    """Run the data-quality checks on the loaded run, with the thresholds of ``settings``; raises
+    :class:`QualityCheckFailed` listing failures (docs/operations.md: which runs fail, and why)."""
     from warehouse.checks import run_checks
 
-    failures = run_checks(settings.resolved_warehouse_url(), plan.run_id)
+    failures = run_checks(
+        settings.resolved_warehouse_url(),
+        plan.run_id,
+        max_quarantine_ratio=settings.max_quarantine_ratio,
+        min_fetched_for_ratio=settings.min_fetched_for_ratio,
+        max_failed_fetch_ratio=settings.max_failed_fetch_ratio,
+        recent_runs=settings.check_recent_runs,
+        failed_fetches=lambda: failed_fetches(plan),
+    )
     if failures:
         raise QualityCheckFailed(plan.run_id, failures)
+
+
+def failed_fetches(plan: RunPlan) -> list[tuple[str, str]]:
+    """The run's article URLs whose fetch failed, with why (from the crawl's ``outcomes.jsonl``; the
+    warehouse keeps only their count): the examples a failed check names. None when the file is gone."""
+    from transforms.outcomes import read_outcomes_file
+
+    with tempfile.TemporaryDirectory(prefix="newsetl-check-") as tmp:
+        try:
+            path = storage.download(storage.join(plan.raw_url, "outcomes.jsonl"), Path(tmp) / "o.jsonl")
+            outcomes = read_outcomes_file(path) if path.is_file() else {}
+        except (FileNotFoundError, ValueError):
+            return []
+    return [
+        (url, str(line.get("reason") or f"HTTP {line.get('http_status')}"))
+        for url, line in sorted(outcomes.items())
+        if line.get("outcome") == "failed"
+    ]
 
 
 def _jsonable(result: Any) -> dict[str, Any]:

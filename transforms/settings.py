@@ -79,6 +79,15 @@ class Settings:
     # to take the warehouse from instead of warehouse_url.
     ingest_sources: tuple[str, ...] = ()
     warehouse_conn_id: str = ""
+    # The check step (warehouse/checks.py, docs/operations.md). A run fails when more than this share of
+    # its fetched articles was quarantined, or failed or met a bot challenge; both judged only on runs that
+    # fetched at least min_fetched_for_ratio articles (two new pages say nothing about a site).
+    max_quarantine_ratio: float = 0.5
+    max_failed_fetch_ratio: float = 0.2
+    min_fetched_for_ratio: int = 10
+    # An ingest run that discovers no article URL fails when any of the source's last this-many loaded
+    # ingest or backfill runs inserted or updated articles (a source that had news has gone silent).
+    check_recent_runs: int = 5
 
     def __post_init__(self) -> None:
         # Checked whenever the object is built (from_env, replace(), a test's Settings(...)), field by field
@@ -145,6 +154,21 @@ class Settings:
                 k.strip() for k in get("NEWSETL_INGEST_SOURCES", "").split(",") if k.strip()
             ),
             warehouse_conn_id=get("NEWSETL_WAREHOUSE_CONN_ID", "").strip(),
+            max_quarantine_ratio=_float(
+                get("NEWSETL_MAX_QUARANTINE_RATIO", str(defaults.max_quarantine_ratio)),
+                "NEWSETL_MAX_QUARANTINE_RATIO",
+            ),
+            max_failed_fetch_ratio=_float(
+                get("NEWSETL_MAX_FAILED_FETCH_RATIO", str(defaults.max_failed_fetch_ratio)),
+                "NEWSETL_MAX_FAILED_FETCH_RATIO",
+            ),
+            min_fetched_for_ratio=_int(
+                get("NEWSETL_MIN_FETCHED_FOR_RATIO", str(defaults.min_fetched_for_ratio)),
+                "NEWSETL_MIN_FETCHED_FOR_RATIO",
+            ),
+            check_recent_runs=_int(
+                get("NEWSETL_CHECK_RECENT_RUNS", str(defaults.check_recent_runs)), "NEWSETL_CHECK_RECENT_RUNS"
+            ),
         )
 
     def sources_path(self) -> Path:
@@ -169,6 +193,8 @@ class Settings:
 # any added later, must be at least 1 (whole numbers) or above 0 (seconds, sizes): 0 concurrent requests
 # crawls nothing forever, and a 0, negative or NaN timeout or size cap ends a run green and empty.
 ZERO_ALLOWED = frozenset({"download_delay", "retry_times", "retry_backoff", "retry_max_delay"})
+# Shares of a run's fetches: above 0 (0 would fail every run with one bad page) and at most 1.
+RATIOS = frozenset({"max_quarantine_ratio", "max_failed_fetch_ratio"})
 _FIELD_TYPES: dict[str, object] = get_type_hints(Settings)
 
 
@@ -183,9 +209,12 @@ def _expected(name: str, value: object) -> str | None:
             return None
         return f"a whole number of at least {low}"
     if kind is float:
+        high = 1 if name in RATIOS else math.inf
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            if value > 0 or (low == 0 and value == 0):
+            if (value > 0 or (low == 0 and value == 0)) and value <= high:
                 return None
+        if name in RATIOS:
+            return "a finite number above 0 and at most 1"
         return "a finite number of at least 0" if low == 0 else "a finite number above 0"
     if kind == tuple[str, ...]:
         return None if isinstance(value, tuple) and all(isinstance(v, str) for v in value) else "a list"

@@ -2,18 +2,25 @@
 
 Each check returns readable failure lines (empty when it passes), naming the run, the figures and a few
 example URLs, so that the failed task's message alone tells the operator what is wrong.
+
+Besides the data's quality, a run fails when it did not really crawl (docs/operations.md, "Which runs
+fail"): every discovery URL failed; an ingest run discovered nothing although the source loaded articles in
+its recent runs; a date-range run's sitemaps had no entry in the range; too many article fetches failed or
+met a bot challenge. A run that found only articles the warehouse holds unchanged (``known_unchanged``)
+passes. A re-parse fetches nothing, so the discovery and fetch rules do not apply to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, or_, select
+from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, text
 
 from warehouse.engine import make_engine
-from warehouse.models import Article, ArticleVersion, CrawlRun
+from warehouse.models import Article, ArticleVersion, CrawlRun, DiscoveryFetch, Quarantine
+from warehouse.types import UTCDateTime
 
 # Above this share of quarantined articles among the fetched ones, the parsers or the site have changed.
 MAX_QUARANTINE_RATIO = 0.5
@@ -25,6 +32,20 @@ EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 # A publication time may run ahead of the load by a time-zone mistake at most.
 FUTURE_SLACK = timedelta(days=1)
 EXAMPLES = 3
+# Above this share of article fetches that failed (after retries) or met a bot challenge, the site is
+# down or blocking the crawler (judged on MIN_FETCHED_FOR_RATIO fetches, as the quarantine share is).
+MAX_FAILED_FETCH_RATIO = 0.2
+# An ingest run that discovers nothing fails when any of the source's last this-many loaded runs inserted
+# or updated articles.
+RECENT_RUNS = 5
+# The quarantine reason of a bot-protection page (scrapers/parsers/not_article.py says ``bot_challenge``,
+# the transform step quarantines it as "not an article: <reason>").
+BOT_CHALLENGE_REASON = "not an article: bot_challenge"
+CRAWL_STAGE = "crawl"
+# Run kinds that fetch (newsetl.pipeline.RUN_KINDS); a re-parse reads the archive.
+FETCHING_KINDS = ("ingest", "backfill")
+# Sitemaps that list articles (an index lists sitemaps): where a date range's entries come from.
+ARTICLE_SITEMAPS = ("news_sitemap", "child_sitemap")
 
 _COUNTS = ("inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
 
@@ -35,8 +56,14 @@ def run_checks(
     *,
     max_quarantine_ratio: float = MAX_QUARANTINE_RATIO,
     min_fetched_for_ratio: int = MIN_FETCHED_FOR_RATIO,
+    max_failed_fetch_ratio: float = MAX_FAILED_FETCH_RATIO,
+    recent_runs: int = RECENT_RUNS,
+    failed_fetches: Callable[[], Sequence[tuple[str, str]]] | None = None,
 ) -> list[str]:
-    """Every failed check of run ``run_id`` as a readable line; an empty list means the run is good."""
+    """Every failed check of run ``run_id`` as a readable line; an empty list means the run is good.
+
+    ``failed_fetches`` gives the run's failed article URLs with why (the warehouse keeps only their
+    count); it is called only when the failed fetches break their limit, for the examples."""
     engine = make_engine(engine_url)
     try:
         with engine.connect() as conn:
@@ -45,6 +72,14 @@ def run_checks(
                 return [f"run {run_id!r}: no crawl_runs row (was the load step run?)"]
             run = {str(key): value for key, value in row.items()}
             failures = _counts(run)
+            if run["kind"] in FETCHING_KINDS:
+                discovery = _discovery(conn, run_id)
+                failures += _discovery_failed(run, discovery)
+                failures += _nothing_discovered(conn, run, discovery, recent_runs)
+                failures += _range_empty(run, discovery)
+                failures += _fetch_failures(
+                    conn, run, max_failed_fetch_ratio, min_fetched_for_ratio, failed_fetches
+                )
             failures += _empty_fields(conn, run_id)
             failures += _implausible_dates(conn, run_id, run["finished_at"] or run["started_at"])
             failures += _quarantine_ratio(run, max_quarantine_ratio, min_fetched_for_ratio)
@@ -65,6 +100,120 @@ def _counts(run: Mapping[str, Any]) -> list[str]:
             f" = {sum(parts.values())}"
         )
     return failures
+
+
+def _discovery(conn: Connection, run_id: str) -> list[dict[str, Any]]:
+    table = DiscoveryFetch.__table__
+    rows = conn.execute(select(table).where(table.c.run_id == run_id).order_by(table.c.seq)).mappings()
+    return [dict(row) for row in rows]
+
+
+def _who(run: Mapping[str, Any]) -> str:
+    return f"source {run['source']!r}, run {run['run_id']!r}"
+
+
+def _all_failed(run: Mapping[str, Any]) -> bool:
+    return 0 < int(run["discovery_urls"]) == int(run["discovery_failed"])
+
+
+def _fetch_line(row: Mapping[str, Any]) -> str:
+    """One discovery URL and what came of it: its error, or its status and entries."""
+    status = row["http_status"]
+    error = str(row["error"])
+    if error:
+        shown = error if status is None or error.startswith("HTTP ") else f"HTTP {status}: {error}"
+    else:
+        shown = f"HTTP {status}, {row['entries_found']} entries, {row['entries_in_range']} kept"
+    return f"{row['url']} ({shown})"
+
+
+def _listed(lines: Sequence[str], limit: int = EXAMPLES) -> str:
+    more = f"; and {len(lines) - limit} more" if len(lines) > limit else ""
+    return "; ".join(lines[:limit]) + more
+
+
+def _discovery_failed(run: Mapping[str, Any], discovery: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not _all_failed(run):
+        return []
+    return [
+        f"{_who(run)}: every discovery URL failed ({run['discovery_failed']} of {run['discovery_urls']}): "
+        + _listed([_fetch_line(row) for row in discovery if row["error"]])
+    ]
+
+
+def _nothing_discovered(
+    conn: Connection, run: Mapping[str, Any], discovery: Sequence[Mapping[str, Any]], recent_runs: int
+) -> list[str]:
+    if run["kind"] != "ingest" or int(run["discovered"]) or _all_failed(run):
+        return []
+    earlier = conn.execute(
+        text(
+            "SELECT run_id, inserted + updated AS loaded FROM crawl_runs "
+            "WHERE source = :source AND run_id <> :run_id AND status = 'loaded' "
+            "AND kind IN ('ingest', 'backfill') AND started_at <= :started_at "
+            "ORDER BY started_at DESC, run_id DESC LIMIT :n"
+        ).bindparams(bindparam("started_at", type_=UTCDateTime())),
+        {"source": run["source"], "run_id": run["run_id"], "started_at": run["started_at"], "n": recent_runs},
+    ).all()
+    productive = [r for r in earlier if int(r.loaded)]
+    if not productive:
+        return []
+    read = _listed([_fetch_line(row) for row in discovery]) if discovery else "no discovery URL was recorded"
+    return [
+        f"{_who(run)}: discovered no article URL, while {len(productive)} of the source's last "
+        f"{len(earlier)} loaded runs inserted or updated articles ({sum(int(r.loaded) for r in productive)} "
+        f"in all, e.g. run {productive[0].run_id!r}); discovery read: {read}"
+    ]
+
+
+def _range_empty(run: Mapping[str, Any], discovery: Sequence[Mapping[str, Any]]) -> list[str]:
+    if run["kind"] != "backfill" or run["range_since"] is None or _all_failed(run):
+        return []
+    sitemaps = [row for row in discovery if row["kind"] != "feed"]
+    if sum(int(row["entries_in_range"]) for row in sitemaps if row["kind"] in ARTICLE_SITEMAPS):
+        return []
+    until = run["range_until"].isoformat() if run["range_until"] else "today"
+    read = _listed([_fetch_line(row) for row in sitemaps]) if sitemaps else "no sitemap was asked for"
+    return [
+        f"{_who(run)}: date-range run {run['range_since'].isoformat()}..{until}: its sitemaps gave no "
+        f"entry in the range; read: {read}"
+    ]
+
+
+def _fetch_failures(
+    conn: Connection,
+    run: Mapping[str, Any],
+    limit: float,
+    min_fetched: int,
+    failed_fetches: Callable[[], Sequence[tuple[str, str]]] | None,
+) -> list[str]:
+    fetched = sum(int(run[name]) for name in ("inserted", "updated", "unchanged", "quarantined", "failed"))
+    if not fetched or fetched < min_fetched:
+        return []
+    challenge = (
+        (Quarantine.run_id == run["run_id"])
+        & (Quarantine.stage == CRAWL_STAGE)
+        & (Quarantine.reason == BOT_CHALLENGE_REASON)
+    )
+    challenged = int(conn.execute(select(func.count()).where(challenge)).scalar_one())
+    failed = int(run["failed"])
+    ratio = (failed + challenged) / fetched
+    if ratio <= limit:
+        return []
+    parts = []
+    if failed:
+        examples = list(failed_fetches() if failed_fetches else ())
+        shown = f", e.g. {_listed([f'{url} ({why})' for url, why in examples])}" if examples else ""
+        parts.append(f"{failed} failed{shown}")
+    if challenged:
+        urls = conn.execute(
+            select(Quarantine.url).where(challenge).order_by(Quarantine.url).limit(EXAMPLES)
+        ).scalars()
+        parts.append(f"{challenged} bot-protection page(s), e.g. {', '.join(urls)}")
+    return [
+        f"{_who(run)}: {failed + challenged} of {fetched} article fetches failed or met a bot challenge "
+        f"({ratio:.0%}, limit {limit:.0%}): {'; '.join(parts)}"
+    ]
 
 
 def _run_articles(run_id: str) -> ColumnElement[bool]:

@@ -13,7 +13,9 @@ the article schema (``transforms.schema``: each column says which tables keep it
    ``reloaded`` (this run already stored exactly this content: nothing to do);
 3. new and changed articles get their detected language (warehouse/language.py) and, with their
    near-duplicates across sources, their story id (warehouse/stories.py);
-4. the ``crawl_runs`` row is written with counts that add up to ``discovered``.
+4. the ``crawl_runs`` row is written with counts that add up to ``discovered``, the run's kind and date
+   range, and what became of its discovery URLs; those (``{staged}/discovery.jsonl``) go to
+   ``discovery_fetches`` on the run's first load only.
 
 "The same batch" is the same ``run_id``: loading it again finds every row ``reloaded`` or ``unchanged``
 with nothing newer to record, counts them as the first load did, keeps the run's first ``finished_at``,
@@ -31,13 +33,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, text
+from sqlalchemy import Connection, Date, Engine, Table, bindparam, text
 
 from transforms import storage
+from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
+from transforms.discovery_log import read_discovery
 from transforms.normalise import canonical_json, stage_records
 from transforms.record import ArticleRecord
 from transforms.schema import ARTICLES, HEADLINE_MAX, VERSIONS, Kind, arrow_schema, stored_columns
-from transforms.sources import Source
+from transforms.sources import DEFAULT_MAX_QUIET_HOURS, Source
 from warehouse import migrate
 from warehouse.engine import make_engine
 from warehouse.language import detect_languages
@@ -50,14 +54,25 @@ if TYPE_CHECKING:
 
 COUNT_NAMES = ("discovered", "inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
 LOAD_STAGE = "load"
+# The skip reason of a URL the warehouse already holds unchanged (scrapers/known.py writes it; the
+# warehouse may not import the spiders).
+KNOWN_UNCHANGED = "known_unchanged"
+# A discovery line's fields, stored under the same names in discovery_fetches.
+DISCOVERY_COLUMNS = ("url", "kind", "http_status", "error", "entries_found", "entries_in_range")
 
 
 @dataclass(frozen=True)
 class RunInfo:
+    """The run a batch belongs to: ``kind`` and the date range ``since``..``until`` are the RunPlan's
+    (newsetl.pipeline), recorded in crawl_runs for the check step to judge the run by."""
+
     run_id: str
     source: str
     dag_run_id: str | None
     started_at: datetime
+    kind: str = "ingest"
+    since: date | None = None
+    until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -245,15 +260,20 @@ FROM newsetl_load_batch
 
 # The run's first finished_at is kept, and a row that already says all this is not rewritten at all
 # (PostgreSQL would move a rewritten row, and a dump lists rows in storage order).
-_FINISH_RUN = """
+_RUN_FIGURES = (*COUNT_NAMES, "known_unchanged", "discovery_urls", "discovery_failed")
+_FINISH_RUN = f"""
 UPDATE crawl_runs SET
     status = 'loaded', finished_at = COALESCE(finished_at, :now),
-    discovered = :discovered, inserted = :inserted, updated = :updated, unchanged = :unchanged,
-    quarantined = :quarantined, skipped = :skipped, failed = :failed
+    {", ".join(f"{name} = :{name}" for name in _RUN_FIGURES)}
 WHERE run_id = CAST(:run_id AS VARCHAR(250))
   AND (status <> 'loaded' OR finished_at IS NULL
-       OR discovered <> :discovered OR inserted <> :inserted OR updated <> :updated
-       OR unchanged <> :unchanged OR quarantined <> :quarantined OR skipped <> :skipped OR failed <> :failed)
+       OR {" OR ".join(f"{name} <> :{name}" for name in _RUN_FIGURES)})
+"""  # noqa: S608 (column names of this module only)
+
+_INSERT_DISCOVERY = """
+INSERT INTO discovery_fetches
+    (run_id, seq, source, url, kind, http_status, error, entries_found, entries_in_range)
+VALUES (:run_id, :seq, :source, :url, :kind, :http_status, :error, :entries_found, :entries_in_range)
 """
 
 
@@ -359,37 +379,90 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
 
 
 def _ensure_sources(conn: Connection, sources: Mapping[str, Source], run: RunInfo) -> None:
-    wanted: list[dict[str, str | None]] = [
-        {"source": s.key, "label": s.label, "base_url": s.base_url} for s in sources.values()
+    wanted: list[dict[str, str | int | None]] = [
+        {"source": s.key, "label": s.label, "base_url": s.base_url, "quiet": s.max_quiet_hours}
+        for s in sources.values()
     ]
     if run.source not in sources:
-        wanted.append({"source": run.source, "label": run.source, "base_url": None})
+        wanted.append(
+            {"source": run.source, "label": run.source, "base_url": None, "quiet": DEFAULT_MAX_QUIET_HOURS}
+        )
     conn.execute(
         text(
             # The casts give PostgreSQL one type for a parameter used twice.
-            "INSERT INTO sources (source, label, base_url) "
-            "SELECT CAST(:source AS VARCHAR(64)), CAST(:label AS TEXT), CAST(:base_url AS TEXT) "
+            "INSERT INTO sources (source, label, base_url, max_quiet_hours) "
+            "SELECT CAST(:source AS VARCHAR(64)), CAST(:label AS TEXT), CAST(:base_url AS TEXT), "
+            "CAST(:quiet AS INTEGER) "
             "WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source = CAST(:source AS VARCHAR(64)))"
         ),
         wanted,
     )
+    # max_quiet_hours follows the sources file; a row that already says it is not rewritten (a reload
+    # writes nothing).
+    in_file = [row for row in wanted if row["source"] in sources]
+    if in_file:
+        conn.execute(
+            text(
+                "UPDATE sources SET max_quiet_hours = CAST(:quiet AS INTEGER) "
+                "WHERE source = CAST(:source AS VARCHAR(64)) AND max_quiet_hours <> CAST(:quiet AS INTEGER)"
+            ),
+            in_file,
+        )
+
+
+# PostgreSQL needs the dates' type in a SELECT list; SQLite would turn CAST('2024-11-01' AS DATE) into the
+# number 2024 (DATE has numeric affinity there).
+_RANGE_PARAMS = {"postgresql": "CAST(:since AS DATE), CAST(:until AS DATE)"}
+_INSERT_RUN = """
+INSERT INTO crawl_runs (run_id, source, dag_run_id, started_at, status, discovered, inserted, updated,
+    unchanged, quarantined, skipped, failed, kind, range_since, range_until)
+SELECT CAST(:run_id AS VARCHAR(250)), :source, :dag_run_id, :started_at, 'loading', 0, 0, 0, 0, 0, 0, 0,
+    CAST(:kind AS VARCHAR(16)), RANGE_PARAMS
+WHERE NOT EXISTS (SELECT 1 FROM crawl_runs WHERE run_id = CAST(:run_id AS VARCHAR(250)))
+"""
 
 
 def _ensure_run(conn: Connection, run: RunInfo) -> None:
+    statement = _INSERT_RUN.replace("RANGE_PARAMS", _RANGE_PARAMS.get(conn.dialect.name, ":since, :until"))
     conn.execute(
-        text(
-            "INSERT INTO crawl_runs (run_id, source, dag_run_id, started_at, status, discovered, inserted, "
-            "updated, unchanged, quarantined, skipped, failed) "
-            "SELECT CAST(:run_id AS VARCHAR(250)), :source, :dag_run_id, :started_at, 'loading', "
-            "0, 0, 0, 0, 0, 0, 0 "
-            "WHERE NOT EXISTS (SELECT 1 FROM crawl_runs WHERE run_id = CAST(:run_id AS VARCHAR(250)))"
-        ).bindparams(bindparam("started_at", type_=UTCDateTime())),
+        text(statement).bindparams(
+            bindparam("started_at", type_=UTCDateTime()),
+            bindparam("since", type_=Date()),
+            bindparam("until", type_=Date()),
+        ),
         {
             "run_id": run.run_id,
             "source": run.source,
             "dag_run_id": run.dag_run_id,
             "started_at": run.started_at,
+            "kind": run.kind,
+            "since": run.since,
+            "until": run.until,
         },
+    )
+
+
+def _record_discovery(conn: Connection, run: RunInfo, discovery: Sequence[Mapping[str, Any]]) -> None:
+    """The run's discovery rows, on its first load only: a reload finds them there and writes nothing."""
+    if not discovery:
+        return
+    params = {"run_id": run.run_id}
+    stored = conn.execute(
+        text("SELECT COUNT(*) FROM discovery_fetches WHERE run_id = CAST(:run_id AS VARCHAR(250))"), params
+    ).scalar_one()
+    if stored:
+        return
+    conn.execute(
+        text(_INSERT_DISCOVERY),
+        [
+            {
+                **params,
+                "seq": seq,
+                "source": run.source,
+                **{name: row[name] for name in DISCOVERY_COLUMNS},
+            }
+            for seq, row in enumerate(discovery)
+        ],
     )
 
 
@@ -416,6 +489,8 @@ def load_tables(
     rejects: Sequence[Mapping[str, Any]] = (),
     skipped: int = 0,
     failed: int = 0,
+    known_unchanged: int = 0,
+    discovery: Sequence[Mapping[str, Any]] = (),
 ) -> LoadResult:
     """Load a run's staged table, given as consecutive chunks, and the transform step's ``rejects`` (rows of
     ``rejects.parquet``) as run ``run``, in one transaction. Returns the crawl_runs counts
@@ -424,7 +499,9 @@ def load_tables(
     Only one chunk is in memory at a time; ``chunks()`` must give the same chunks each time it is called
     (it is read again only when rows are quarantined, for their payloads). The staging tables are filled
     chunk by chunk, then the set-based statements run once over the whole run. ``skipped`` and ``failed``
-    are the run's URLs that never became records; they are only counted.
+    are the run's URLs that never became records; they are only counted (``known_unchanged`` is the part
+    of ``skipped`` the warehouse held unchanged). ``discovery`` are the run's discovery lines
+    (transforms/discovery_log.py), stored in ``discovery_fetches`` and counted in the run's row.
     """
     reject_rows = [{"row_no": i, **dict(r)} for i, r in enumerate(rejects)]
     params = {"run_id": run.run_id}
@@ -447,6 +524,7 @@ def load_tables(
                     conn.exec_driver_sql(f"ANALYZE {table.name}")
             _ensure_sources(conn, sources, run)
             _ensure_run(conn, run)
+            _record_discovery(conn, run, discovery)
             conn.execute(text(_MARK_REJECTS))
             conn.execute(text(_MARK_DUPLICATES))
             rejected = conn.execute(
@@ -489,9 +567,14 @@ def load_tables(
             counts["skipped"] = int(skipped)
             counts["failed"] = int(failed)
             counts = {"discovered": sum(counts.values()), **counts}
+            figures = {
+                "known_unchanged": int(known_unchanged),
+                "discovery_urls": len(discovery),
+                "discovery_failed": sum(1 for row in discovery if row["error"]),
+            }
             conn.execute(
                 text(_FINISH_RUN).bindparams(bindparam("now", type_=UTCDateTime())),
-                {**params, **counts, "now": datetime.now(UTC)},
+                {**params, **counts, **figures, "now": datetime.now(UTC)},
             )
         finally:
             if conn.dialect.name == "sqlite" and conn.in_transaction():
@@ -503,7 +586,8 @@ def load_tables(
 def load_staged(
     staged_url: str, *, engine_url: str, run: RunInfo, sources: Mapping[str, Source]
 ) -> LoadResult:
-    """Load one staged run folder (records.parquet, rejects.parquet, counts.json) into the warehouse.
+    """Load one staged run folder (records.parquet, rejects.parquet, counts.json, discovery.jsonl) into the
+    warehouse. A folder without discovery.jsonl (staged by an older version) has no discovery rows.
 
     A warehouse that was never migrated (the default SQLite file on a first run) is migrated first.
     """
@@ -516,6 +600,7 @@ def load_staged(
         rejects = pq.read_table(storage.download(storage.join(staged_url, "rejects.parquet"), local / "j.pq"))
         counts_path = storage.download(storage.join(staged_url, "counts.json"), local / "counts.json")
         staged_counts = json.loads(counts_path.read_text(encoding="utf-8"))
+        discovery = _read_discovery(staged_url, local)
 
         def chunks() -> Iterator[pa.Table]:
             # One row group at a time (the transform step writes them 2,000 records each).
@@ -536,6 +621,21 @@ def load_staged(
                 rejects=rejects.to_pylist(),
                 skipped=int(staged_counts.get("skipped", 0)),
                 failed=int(staged_counts.get("failed", 0)),
+                known_unchanged=int((staged_counts.get("skipped_by_reason") or {}).get(KNOWN_UNCHANGED, 0)),
+                discovery=discovery,
             )
         finally:
             engine.dispose()
+
+
+def _read_discovery(staged_url: str, local: Path) -> list[dict[str, Any]]:
+    """The staged folder's discovery lines, checked; none when the file is missing."""
+    file_url = storage.join(staged_url, DISCOVERY_FILE)
+    try:
+        path = storage.download(file_url, local / DISCOVERY_FILE)
+    except FileNotFoundError:
+        return []
+    if not path.is_file():  # a local URL comes back as is, without looking
+        return []
+    with path.open(encoding="utf-8") as lines:
+        return read_discovery(lines, file_url)

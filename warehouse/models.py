@@ -52,6 +52,9 @@ class SourceRow(Base):
     source: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
     label: Mapped[str] = mapped_column(Text)
     base_url: Mapped[str | None] = mapped_column(Text)
+    # Hours the source may go without a new article before v_source_freshness calls it stale; kept in step
+    # with sources.yaml by the load step.
+    max_quiet_hours: Mapped[int] = mapped_column(Integer, server_default="24")
 
 
 class CrawlRun(Base):
@@ -80,6 +83,35 @@ class CrawlRun(Base):
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    # What the run was (newsetl.pipeline.RUN_KINDS: ingest, backfill, reparse) and its date range, if any.
+    kind: Mapped[str] = mapped_column(String(16), server_default="ingest")
+    range_since: Mapped[date | None] = mapped_column(Date)
+    range_until: Mapped[date | None] = mapped_column(Date)
+    # Feeds and sitemaps the run asked for, and how many of them failed (rows of discovery_fetches).
+    discovery_urls: Mapped[int] = mapped_column(Integer, server_default="0")
+    discovery_failed: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The part of ``skipped`` the warehouse already held unchanged (not fetched again): a healthy skip.
+    known_unchanged: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class DiscoveryFetch(Base):
+    """One feed, news sitemap, sitemap index or child sitemap a run asked for, and what came of it
+    (transforms/discovery_log.py: one row per line of the run's discovery.jsonl, in line order)."""
+
+    __tablename__ = "discovery_fetches"
+    __table_args__ = (
+        CheckConstraint("kind IN ('feed', 'news_sitemap', 'sitemap_index', 'child_sitemap')", name="kind"),
+    )
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("crawl_runs.run_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(ForeignKey("sources.source"))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(KEY_MAX))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)  # '' when the body was read as a feed or sitemap
+    entries_found: Mapped[int] = mapped_column(Integer)
+    entries_in_range: Mapped[int] = mapped_column(Integer)
 
 
 class Article(Base):

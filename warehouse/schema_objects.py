@@ -18,6 +18,8 @@ VIEW_NAMES: tuple[str, ...] = (
     "v_story_articles",
     "v_stories",
     "v_daily_stories",
+    "v_discovery",
+    "v_source_freshness",
 )
 
 # SQLite FTS5 keeps its index in shadow tables named after the virtual table.

@@ -226,7 +226,10 @@ def test_a_run_without_records_still_records_its_counts(
         "skipped": 3,
         "failed": 0,
     }
-    assert rows(engine, "SELECT run_id, status, loaded_pct FROM v_crawl_health") == [("quiet", "loaded", 0)]
+    # Issue 12: URLs skipped as known_unchanged are healthy, so loaded_pct counts them.
+    assert rows(engine, "SELECT run_id, status, known_unchanged, loaded_pct FROM v_crawl_health") == [
+        ("quiet", "loaded", 3, 100)
+    ]
 
 
 def test_a_run_given_in_chunks_loads_as_one_batch_and_quarantines_across_chunks(engine: Engine) -> None:
