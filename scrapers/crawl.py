@@ -31,23 +31,29 @@ from typing import Any
 
 import fsspec
 
+from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
+from transforms.discovery_log import read_discovery_file
 from transforms.outcomes import read_outcomes_file
 from transforms.settings import Settings
 from transforms.sources import Source
 from transforms.storage import is_local, join, local_path, upload_dir
 
-RUN_FILES = ("items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log")
+RUN_FILES = ("items.jsonl", "outcomes.jsonl", "discovery.jsonl", "stats.json", "crawl.log")
 # Seconds between asking the crawl's processes to stop (SIGTERM: Scrapy closes its files) and killing them.
 STOP_GRACE = 10.0
 
 
 @dataclass(frozen=True)
 class CrawlResult:
+    """What a crawl left: ``discovery`` counts its feeds and sitemaps, ``{"urls": asked for, "failed":
+    those with an error}`` (``discovery.jsonl``)."""
+
     raw_url: str
     items: int
     outcomes: dict[str, int]
     warc_files: list[str]
     stats: dict[str, Any]
+    discovery: dict[str, int]
 
 
 class CrawlError(RuntimeError):
@@ -267,7 +273,15 @@ def _result(raw_url: str, work_dir: Path) -> CrawlResult:
     stats_file = work_dir / "stats.json"
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     warcs = [join(raw_url, p.name) for p in sorted(work_dir.glob("*.warc.gz"))]
-    return CrawlResult(raw_url=raw_url, items=item_count, outcomes=counts, warc_files=warcs, stats=stats)
+    discovery = read_discovery_file(work_dir / DISCOVERY_FILE)
+    return CrawlResult(
+        raw_url=raw_url,
+        items=item_count,
+        outcomes=counts,
+        warc_files=warcs,
+        stats=stats,
+        discovery={"urls": len(discovery), "failed": sum(1 for row in discovery if row["error"])},
+    )
 
 
 def _child_main(argv: list[str]) -> None:

@@ -98,7 +98,7 @@ def test_transform_load_and_check_steps_run_on_an_s3_data_root(tmp_path: Path, s
 
     pipeline.transform(plan, SOURCES)
     staged = [url.rsplit("/", 1)[-1] for url in storage.list_files(plan.staged_url)]
-    assert staged == ["counts.json", "records.parquet", "rejects.parquet"]
+    assert staged == ["counts.json", "discovery.jsonl", "records.parquet", "rejects.parquet"]
     assert not (tmp_path / "staged").exists()
 
     counts = pipeline.load(

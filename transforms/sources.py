@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,18 +97,68 @@ class SourcesFileError(ValueError):
         self.key = key
 
 
+@dataclass(frozen=True)
+class SourcesFile:
+    """A sources file read so that one bad entry costs only its own source.
+
+    ``sources`` are the usable sources by key; ``problems`` maps the key of every entry that cannot be
+    used (a schema error inside the entry, an ``article_pattern`` that is not a regular expression, a
+    parser the caller does not know) to its :class:`SourcesFileError`, whose text is one line naming the
+    file, the line, the source and what is wrong. A problem
+    that concerns the whole file (YAML syntax, not a mapping, an entry without a usable key, a key used
+    twice) raises :class:`SourcesFileError` when the file is read instead.
+    """
+
+    name: str
+    sources: dict[str, Source]
+    problems: dict[str, SourcesFileError]
+    enabled: tuple[str, ...]  # keys of the entries the schedule crawls, usable or not, in file order
+    keys: tuple[str, ...]  # every entry's key, in file order
+
+    def source(self, key: str) -> Source | None:
+        """The usable source ``key``; ``None`` when the file has no such entry. Raises
+        :class:`SourcesFileError` with the entry's problem when it has one."""
+        if key in self.problems:
+            raise self.problems[key]
+        return self.sources.get(key)
+
+    def strict(self) -> dict[str, Source]:
+        """Every source, or :class:`SourcesFileError` with the first problem in file order."""
+        for key in self.keys:
+            if key in self.problems:
+                raise self.problems[key]
+        return dict(self.sources)
+
+
 def load_sources(path: Path | str) -> dict[str, Source]:
-    """The sources of a sources file by key (``Settings.sources_path()`` names the configured one)."""
+    """The sources of a sources file by key (``Settings.sources_path()`` names the configured one); any
+    problem, even in one entry, raises :class:`SourcesFileError` (see :func:`read_sources`)."""
+    return read_sources(path).strict()
+
+
+def read_sources(path: Path | str, known_parsers: Collection[str] | None = None) -> SourcesFile:
+    """The sources file at ``path``, its bad entries set aside as per-source problems (:class:`SourcesFile`).
+
+    ``known_parsers``, when given, are the parser names the caller can run: an entry naming another is a
+    problem of that source (the parsers live in ``scrapers``, which this module may not import)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:  # a ValueError, not one the callers report as a bad sources file
         raise SourcesFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    return parse_sources(text, str(path))
+    return parse_sources_file(text, str(path), known_parsers)
 
 
 def parse_sources(text: str, name: str = "<sources>") -> dict[str, Source]:
-    """The sources of a sources file's text; ``name`` is what error messages call the file."""
+    """The sources of a sources file's text; ``name`` is what error messages call the file. Any problem
+    raises :class:`SourcesFileError`."""
+    return parse_sources_file(text, name).strict()
+
+
+def parse_sources_file(
+    text: str, name: str = "<sources>", known_parsers: Collection[str] | None = None
+) -> SourcesFile:
+    """A sources file's text as a :class:`SourcesFile`; a whole-file problem raises SourcesFileError."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -119,31 +169,82 @@ def parse_sources(text: str, name: str = "<sources>") -> dict[str, Source]:
         raise SourcesFileError(f"{name}:1: empty file; expected a mapping with a 'sources' list", line=1)
     _reject_duplicate_keys(root, name)
     errors = sorted(_validator().iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
-    if errors:
-        raise _schema_error(errors[0], root, data, name)
+    # An error inside an entry with a usable key is that source's problem; any other spoils the file.
+    keyed = _usable_keys(data, errors)
+    problems: dict[str, SourcesFileError] = {}
+    for error in errors:
+        index = _entry_index(error)
+        if index not in keyed:
+            raise _schema_error(error, root, data, name)
+        problems.setdefault(keyed[index], _schema_error(error, root, data, name))
+    keys: list[str] = []
+    enabled: list[str] = []
     sources: dict[str, Source] = {}
     for index, entry in enumerate(data["sources"]):
-        source = _source(entry)
-        if source.key in sources:
+        key = keyed[index]
+        if key in keys:
             line = _line(root, ("sources", index, "key"))
             raise SourcesFileError(
-                f"{name}:{line}: source {source.key!r}: the key is used twice (keys must be unique)",
+                f"{name}:{line}: source {key!r}: the key is used twice (keys must be unique)",
                 line=line,
-                key=source.key,
+                key=key,
             )
-        if source.article_pattern is not None:
-            try:
-                re.compile(source.article_pattern)
-            except re.error as exc:
-                line = _line(root, ("sources", index, "article_pattern"))
-                raise SourcesFileError(
-                    f"{name}:{line}: source {source.key!r}: article_pattern is not a regular expression "
-                    f"({exc})",
-                    line=line,
-                    key=source.key,
-                ) from None
-        sources[source.key] = source
-    return sources
+        keys.append(key)
+        if entry.get("enabled", True) is not False:
+            enabled.append(key)
+        if key in problems:
+            continue
+        problem = _entry_problem(entry, known_parsers)
+        if problem is not None:
+            field, words = problem
+            line = _line(root, ("sources", index, field))
+            problems[key] = SourcesFileError(f"{name}:{line}: source {key!r}: {words}", line=line, key=key)
+            continue
+        sources[key] = _source(entry)
+    return SourcesFile(name, sources, problems, tuple(enabled), tuple(keys))
+
+
+def _usable_keys(data: Any, errors: Sequence[Any]) -> dict[int, str]:
+    """Entry index -> key, for the entries whose key is valid (the problems of the others cannot be
+    pinned on a source)."""
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return {}
+    bad = {e.absolute_path[1] for e in errors if list(e.absolute_path)[2:3] == ["key"]}
+    return {
+        index: entry["key"]
+        for index, entry in enumerate(entries)
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str) and index not in bad
+    }
+
+
+def _entry_index(error: Any) -> int | None:
+    path = list(error.absolute_path)
+    if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
+        return path[1]
+    return None
+
+
+def _entry_problem(entry: dict[str, Any], known_parsers: Collection[str] | None) -> tuple[str, str] | None:
+    """(field, what is wrong) for what the schema cannot check in an entry, else None."""
+    pattern = entry.get("article_pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return "article_pattern", f"article_pattern is not a regular expression ({exc})"
+    for edition, language in entry["editions"].items():
+        # Two letters: the ISO 639-1 code of the edition's language (docs/sources.md, "Edition keys").
+        code = edition.split("_")[0]
+        if len(code) == 2 and code != language.split("-")[0].lower():
+            return "editions", (
+                f"edition key {edition!r} does not name its language {language!r}; a two-letter edition "
+                f"key is the language's ISO 639-1 code ({language.split('-')[0].lower()!r})"
+            )
+    if known_parsers is not None and entry["parser"] not in known_parsers:
+        known = ", ".join(sorted(known_parsers))
+        return "parser", f"unknown parser {entry['parser']!r}; known parsers: {known}"
+    return None
 
 
 def _source(entry: dict[str, Any]) -> Source:
@@ -202,8 +303,10 @@ def _explain(error: Any) -> str:
     if error.validator == "pattern":
         expected = error.schema.get("x-expected")
         return f"{error.instance!r} is not valid" + (f"; expected {expected}" if expected else "")
-    if error.validator == "anyOf" and error.schema.get("anyOf") and "feeds" in str(error.schema["anyOf"]):
-        return "needs at least one of feeds, news_sitemaps or sitemap_indexes, each with one entry or more"
+    if "feeds" in str(error.schema.get("anyOf", "")) and (error.validator == "anyOf" or not error.instance):
+        empty = "is empty; it " if not error.instance else ""
+        lists = "feeds, news_sitemaps or sitemap_indexes"
+        return f"{empty}needs at least one of {lists}, each with one entry or more"
     return str(error.message)
 
 

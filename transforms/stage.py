@@ -3,7 +3,9 @@
 ``stage_run`` reads ``items.jsonl`` and ``outcomes.jsonl`` from the run's raw folder, validates and
 normalises every item, and writes ``records.parquet`` (the staged table of the article schema,
 transforms/schema.py, rows by URL), ``rejects.parquet`` (url, stage, reason, payload) and ``counts.json``
-to the staged folder. Every discovered
+to the staged folder. The crawl's ``discovery.jsonl`` (what became of each feed and sitemap,
+``transforms.discovery_log``) is checked and copied there too, empty when the raw folder has none (a
+re-parse); ``counts.json`` says how many of those URLs were asked for and how many failed. Every discovered
 URL ends in exactly one of: records, rejects (stage ``crawl`` for pages that were not articles or whose
 item is missing, ``record`` for unreadable items, ``validate`` for rule failures), skipped or failed, so
 ``discovered == records + rejected + skipped + failed``. Running it again on the same input writes the same
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from transforms import storage
+from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
+from transforms.discovery_log import read_discovery
 from transforms.normalise import articles_table, reject, rejects_table, staged_row
 from transforms.outcomes import read_outcomes
 from transforms.record import ArticleRecord
@@ -60,6 +64,18 @@ def _download(url: str, name: str, local_dir: Path, *, required: bool) -> Path |
 def _outcomes(lines: list[str], where: str) -> dict[str, dict[str, Any]]:
     try:
         return read_outcomes(lines, where)
+    except ValueError as exc:
+        raise StageInputError(str(exc)) from None
+
+
+def _discovery(path: Path | None, where: str) -> list[dict[str, Any]]:
+    """The checked lines of the crawl's ``discovery.jsonl`` (errors name ``where``); none when the crawl
+    left no such file."""
+    if path is None:
+        return []
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return read_discovery(lines, where)
     except ValueError as exc:
         raise StageInputError(str(exc)) from None
 
@@ -192,9 +208,19 @@ def stage_run(raw_url: str, staged_url: str, *, run_id: str, sources: Mapping[st
         offsets, rejects, counts = stage_items(
             _numbered_lines(items), outcome_lines, sources=sources, where=storage.join(raw_url, "items.jsonl")
         )
-        counts = {"run_id": run_id, **counts}
+        discovery = _discovery(
+            _download(raw_url, DISCOVERY_FILE, work / "in", required=False),
+            storage.join(raw_url, DISCOVERY_FILE),
+        )
+        counts = {
+            "run_id": run_id,
+            **counts,
+            "discovery": {"urls": len(discovery), "failed": sum(1 for row in discovery if row["error"])},
+        }
         out = work / "out"
         out.mkdir()
+        with (out / DISCOVERY_FILE).open("w", encoding="utf-8") as copy:
+            copy.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in discovery)
         write_records(items, offsets, out / "records.parquet", sources)
         pq.write_table(rejects_table(rejects), out / "rejects.parquet")
         (out / "counts.json").write_text(

@@ -6,6 +6,10 @@ scraped, dropped by a pipeline or broken in one), and when the spider closes giv
 still without an outcome a ``failed`` one, so that nothing discovered vanishes. It also keeps, in a Scrapy
 JOBDIR, the list of requested URLs, so that a crawl resumed after a kill can ask again for what the killed
 process lost.
+
+It owns the run's ``discovery.jsonl`` too (:class:`scrapers.discovery_log.DiscoveryLog`, ``discovery``):
+the spider writes a line for each feed or sitemap it asked for, and the signals here end the requests that
+never reach the spider (dropped as duplicates, a callback that raised, the crawl closing first).
 """
 
 from __future__ import annotations
@@ -14,14 +18,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from scrapy import Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from scrapers.discovery_log import TOKEN, DiscoveryLog
 from scrapers.outcomes import OutcomeLog, RequestedLog
 from scrapers.pipelines.skip import SkipItem
+from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ class OutcomeTracker(OutcomeLog):
         self.crawler = crawler
         self.requested_log = RequestedLog(jobdir / "newsetl-requested.txt") if jobdir else None
         self.requested: set[str] = set()
+        self.discovery = DiscoveryLog(run_dir / DISCOVERY_FILE)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutcomeTracker:
@@ -46,6 +53,8 @@ class OutcomeTracker(OutcomeLog):
         crawler.signals.connect(tracker.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(tracker.item_error, signal=signals.item_error)
         crawler.signals.connect(tracker.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(tracker.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(tracker.spider_error, signal=signals.spider_error)
         return tracker
 
     # -- what the spider tells --------------------------------------------------------------------------
@@ -96,6 +105,17 @@ class OutcomeTracker(OutcomeLog):
         url = response.meta.get("discovered_url", response.url)
         self.record(url, "failed", f"pipeline error: {failure.value!r}", response.status)
 
+    def request_dropped(self, request: Request, spider: Spider) -> None:
+        if TOKEN in request.meta:  # the scheduler's duplicate filter: the same feed or sitemap again
+            self.discovery.dropped(request.meta)
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        # A discovery callback that raised (a bug) must still end its feed or sitemap in a line.
+        if TOKEN in response.meta:
+            fetch = self.discovery.fetch(response.meta)
+            fetch.http_status = response.status
+            self.discovery.finish(fetch, f"spider error: {type(failure.value).__name__}: {failure.value}")
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         # A request that never reached a callback or errback (the crawl was stopped early, or Scrapy
         # dropped it) still needs an outcome: nothing discovered may vanish.
@@ -111,4 +131,5 @@ class OutcomeTracker(OutcomeLog):
                 stats.inc_value(f"newsetl/outcome/{line['outcome']}")
                 if line["outcome"] == "skipped":
                     stats.inc_value(f"newsetl/skipped/{line['reason']}")
+        self.discovery.close(reason)
         self.close()

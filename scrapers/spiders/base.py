@@ -21,24 +21,26 @@ from twisted.python.failure import Failure
 
 from scrapers.discovery import (
     DateRange,
+    SitemapEntry,
     SitemapError,
     SpiderArgumentError,
     iter_sitemap,
     read_feed,
     sitemap_month,
 )
+from scrapers.discovery_log import DiscoveryFetch, DiscoveryLog
 from scrapers.extensions.outcomes import OutcomeTracker
 from scrapers.known import KnownUrls
 from scrapers.middlewares.guard import RefusedRequest
 from scrapers.middlewares.robots import ROBOTS_UNAVAILABLE, RobotsUnavailable
-from scrapers.parsers import parse_page
+from scrapers.parsers import PARSERS, parse_page
 from scrapers.parsers.page import decode_html
 from scrapers.redirects import REDIRECT_STATUSES, next_hop, offsite_reason
 from scrapers.rundir import resolve_run_dir
 from scrapers.urls import on_source_host, validate_mirror
 from transforms.errors import NotAnArticle
 from transforms.settings import Settings
-from transforms.sources import Source, SourcesFileError, load_sources
+from transforms.sources import Source, SourcesFileError, read_sources
 from transforms.urls import URL_PROBLEMS, canonical_url, host_of, origin, url_date, url_problem
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,9 @@ class NewsSpider(Spider):
             raise SpiderArgumentError(str(exc)) from None
         self.run_dir_arg = run_dir
         self.seen: set[str] = set()
+        # The candidate articles among ``seen`` (chosen editions, in the range): in range for every
+        # feed or sitemap that lists them.
+        self.candidates: set[str] = set()
 
     # -- arguments -------------------------------------------------------------------------------------
 
@@ -86,14 +91,16 @@ class NewsSpider(Spider):
         """Read the source's entry (from ``-a sources=`` or the configured sources file) and the editions."""
         path = self.sources_arg or sources_file
         try:
-            registry = load_sources(path)
+            # Another source's bad entry does not stop this one; this source's own problem does.
+            registry = read_sources(path, PARSERS)
+            source = registry.source(self.source_arg)
         except (OSError, SourcesFileError) as exc:
             raise SpiderArgumentError(f"sources={path!r}: {exc}") from None
-        if self.source_arg not in registry:
+        if source is None:
             raise SpiderArgumentError(
-                f"source={self.source_arg!r}: not in the sources file; known: {', '.join(registry)}"
+                f"source={self.source_arg!r}: not in the sources file; known: {', '.join(registry.keys)}"
             )
-        self.source: Source = registry[self.source_arg]
+        self.source: Source = source
         try:
             self.editions = self.source.select_editions(self.edition_arg.split(","))
         except ValueError as exc:
@@ -107,7 +114,8 @@ class NewsSpider(Spider):
                     f"sources={path!r}: source {self.source.key!r}: discovery URL {entry!r} "
                     f"{URL_PROBLEMS[problem]} (the source's base_url is {self.source.base_url})"
                 )
-        # Scrapy's offsite filter refuses any other request to another site, e.g. a feed redirecting away.
+        # Scrapy's offsite filter refuses any other request to another site (a feed redirecting away is
+        # refused by the outgoing-request guard instead: see _discovery_request).
         self.allowed_domains = [self.base_host.removeprefix("www.")]
 
     @classmethod
@@ -165,70 +173,106 @@ class NewsSpider(Spider):
             yield self._article_request(lost_url, lost_url, lost_edition, redirects=0, again=True)
         if self.date_range is not None:
             for index in self.source.sitemap_indexes:
-                yield self._discovery_request(self.absolute(index), self.parse_sitemap)
+                yield self._discovery_request(self.absolute(index), self.parse_sitemap, "sitemap_index")
             return
         for feed in self.source.feeds:
             url = self.absolute(feed)
             edition = self.feed_edition(url)
             if edition is None or edition in self.editions:
-                yield self._discovery_request(url, self.parse_feed)
+                yield self._discovery_request(url, self.parse_feed, "feed")
         for sitemap in self.source.news_sitemaps:
-            yield self._discovery_request(self.absolute(sitemap), self.parse_sitemap)
+            yield self._discovery_request(self.absolute(sitemap), self.parse_sitemap, "news_sitemap")
 
-    def _discovery_request(self, url: str, callback: Any, *, depth: int = 0) -> Request:
+    @property
+    def discovery(self) -> DiscoveryLog:
+        """The run's ``discovery.jsonl``: one line for every feed or sitemap asked for."""
+        return self.outcomes.discovery
+
+    def _discovery_request(self, url: str, callback: Any, kind: str, *, depth: int = 0) -> Request:
         # depth: how many sitemap indexes lead from a configured feed or sitemap to this one.
         return Request(
             url,
             callback=callback,
             errback=self.discovery_failed,
-            meta={"newsetl_discovery": True, "newsetl_sitemap_depth": depth},
+            meta={
+                **self.discovery.asking(url, kind),
+                "newsetl_sitemap_depth": depth,
+                # Scrapy's offsite filter drops a request when it is scheduled, unseen by the errback (a feed
+                # redirecting to another site would end without a line); the outgoing-request guard refuses
+                # it instead, with its reason, through the errback.
+                "allow_offsite": True,
+            },
         )
 
+    def _answered(self, response: Response) -> DiscoveryFetch:
+        fetch = self.discovery.fetch(response.meta)
+        fetch.http_status = response.status
+        return fetch
+
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        fetch = self._answered(response)
         try:
             entries = read_feed(response.body)
         except ValueError as exc:
-            self._discovery_error(response.url, str(exc))
+            self._discovery_error(fetch, str(exc))
             return
         self._stat("newsetl/discovery/feeds")
         for url in self._bounded(response.url, entries):
-            yield from self.consider(url, None)
+            fetch.entries_found += 1
+            yield from self.consider(url, None, fetch)
+        self.discovery.finish(fetch)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """A sitemap or sitemap index, read entry by entry (a sitemap may list hundreds of thousands of URLs)
         and only as far as the discovery bounds allow."""
+        fetch = self._answered(response)
         try:
             kind, entries = iter_sitemap(response.body)
         except ValueError as exc:
-            self._discovery_error(response.url, str(exc))
+            self._discovery_error(fetch, str(exc))
             return
         self._stat(f"newsetl/discovery/{kind}")
         depth = int(response.meta.get("newsetl_sitemap_depth", 0))
         try:
             if kind == "sitemapindex":
-                max_depth = self._bound("NEWSETL_MAX_SITEMAP_DEPTH")
-                for entry in self._bounded(response.url, entries):
-                    if depth >= max_depth:
-                        # An index that lists a new index on every answer would be followed without end.
-                        self._capped(
-                            "sitemap_depth",
-                            "sitemap index %s is %d levels below a configured sitemap: the sitemaps it lists "
-                            "are not followed (NEWSETL_MAX_SITEMAP_DEPTH=%d)",
-                            response.url,
-                            depth,
-                            max_depth,
-                        )
-                        return
-                    if self.wants_sitemap(entry.loc):
-                        yield self._discovery_request(
-                            canonical_url(entry.loc), self.parse_sitemap, depth=depth + 1
-                        )
-                return
-            found = ((url, entry.lastmod) for entry in entries for url in (entry.loc, *entry.alternates))
-            for url, lastmod in self._bounded(response.url, found):
-                yield from self.consider(url, lastmod)
+                yield from self._follow_index(response.url, entries, depth, fetch)
+            else:
+                # Every URL of an entry (its loc, then its hreflang alternates) counts towards the bounds.
+                found = (
+                    (url, entry.lastmod, position == 0)
+                    for entry in entries
+                    for position, url in enumerate((entry.loc, *entry.alternates))
+                )
+                for url, lastmod, starts_entry in self._bounded(response.url, found):
+                    fetch.entries_found += starts_entry
+                    yield from self.consider(url, lastmod, fetch)
         except SitemapError as exc:  # the URLs before the break have been taken
-            self._discovery_error(response.url, str(exc), what="was cut short")
+            self._discovery_error(fetch, str(exc), what="was cut short", error=f"cut short: {exc}")
+            return
+        self.discovery.finish(fetch)
+
+    def _follow_index(
+        self, index_url: str, entries: Iterable[SitemapEntry], depth: int, fetch: DiscoveryFetch
+    ) -> Iterator[Request]:
+        """The sitemaps a sitemap index lists that the run wants, each asked for once."""
+        max_depth = self._bound("NEWSETL_MAX_SITEMAP_DEPTH")
+        for entry in self._bounded(index_url, entries):
+            fetch.entries_found += 1
+            if depth >= max_depth:
+                # An index that lists a new index on every answer would be followed without end.
+                self._capped(
+                    "sitemap_depth",
+                    "sitemap index %s is %d levels below a configured sitemap: the sitemaps it lists "
+                    "are not followed (NEWSETL_MAX_SITEMAP_DEPTH=%d)",
+                    index_url,
+                    depth,
+                    max_depth,
+                )
+                return
+            child = canonical_url(entry.loc)
+            if self.wants_sitemap(entry.loc) and child not in fetch.kept:
+                fetch.keep(child)
+                yield self._discovery_request(child, self.parse_sitemap, "child_sitemap", depth=depth + 1)
 
     def wants_sitemap(self, url: str) -> bool:
         """In a date range, only the monthly sitemaps of the range's months; otherwise every listed one."""
@@ -237,14 +281,19 @@ class NewsSpider(Spider):
         month = sitemap_month(url)
         return month is not None and self.date_range.covers_month(month)
 
-    def consider(self, raw_url: str, lastmod: datetime | None) -> Iterator[Request]:
-        """A URL found in a feed or sitemap: a candidate article of the chosen editions and range gets an
-        outcome (skipped) or a request; anything else is not a candidate and is only counted."""
+    def consider(
+        self, raw_url: str, lastmod: datetime | None, fetch: DiscoveryFetch | None = None
+    ) -> Iterator[Request]:
+        """A URL found in a feed or sitemap (``fetch``): a candidate article of the chosen editions and range
+        gets an outcome (skipped) or a request, and counts as in range for every feed or sitemap that lists
+        it; anything else is not a candidate and is only counted."""
         try:
             url = self.normalise(raw_url)
         except ValueError:  # "http://[::1/": Python's URL functions raise; one bad link must not end the feed
             url = raw_url
         if url in self.seen:
+            if fetch is not None and url in self.candidates:
+                fetch.keep(url)
             return
         problem = url_problem(url, self.source.base_url)
         if problem is None and host_of(url) != self.base_host:
@@ -263,6 +312,9 @@ class NewsSpider(Spider):
         if self.date_range is not None and url_date(url) not in self.date_range:
             return
         self.seen.add(url)
+        self.candidates.add(url)
+        if fetch is not None:
+            fetch.keep(url)
         self._stat("newsetl/discovered")
         reason = self.known.skip_reason(url, lastmod)
         if reason:
@@ -358,17 +410,29 @@ class NewsSpider(Spider):
 
     def discovery_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        fetch = self.discovery.fetch(request.meta)
+        reason, fetch.http_status = _failure_reason(failure)
         if failure.check(RobotsUnavailable) and request.url not in self.seen:
             # Nothing of the site may be fetched this run: the feed or sitemap gets an outcome, so a run
             # that found nothing says why.
             self.seen.add(request.url)
             self._stat("newsetl/discovered")
             self.outcomes.record(request.url, "skipped", ROBOTS_UNAVAILABLE)
-        self._discovery_error(request.url, _failure_reason(failure)[0])
+        self._discovery_error(fetch, self._unmirrored(reason, request.url))
 
-    def _discovery_error(self, url: str, reason: str, *, what: str = "gave nothing") -> None:
+    def _discovery_error(
+        self, fetch: DiscoveryFetch, reason: str, *, what: str = "gave nothing", error: str | None = None
+    ) -> None:
+        """Log why a feed or sitemap gave nothing (or broke off) and end its line with the error."""
         self._stat("newsetl/discovery/errors")
-        logger.error("discovery source %s %s: %s", url, what, reason)
+        logger.error("discovery source %s %s: %s", fetch.url, what, reason)
+        self.discovery.finish(fetch, error or reason)
+
+    def _unmirrored(self, reason: str, url: str) -> str:
+        """``reason`` with the mirror's origin put back to ``url``'s: error texts name the URL actually
+        fetched, and runs must stay comparable across mirror ports."""
+        mirror = self.crawler.settings.get("NEWSETL_MIRROR")
+        return reason.replace(mirror, origin(url)) if mirror else reason
 
     # -- articles -------------------------------------------------------------------------------------
 
@@ -403,9 +467,7 @@ class NewsSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         url = request.meta.get("discovered_url", request.url)
         reason, status = _failure_reason(failure)
-        mirror = self.crawler.settings.get("NEWSETL_MIRROR")
-        if mirror:  # error texts name the URL actually fetched; keep runs comparable across mirror ports
-            reason = reason.replace(mirror, origin(request.url))
+        reason = self._unmirrored(reason, request.url)
         if failure.check(RefusedRequest):  # the outgoing-request guard's refusal, with its reason
             self.outcomes.record(url, "skipped", failure.value.reason)  # type: ignore[union-attr]
         elif failure.check(RobotsUnavailable):  # robots.txt answered 5xx or nothing: RFC 9309 disallows all
@@ -441,7 +503,10 @@ def _page_text(response: TextResponse) -> str:
 
 
 def _failure_reason(failure: Failure) -> tuple[str, int | None]:
+    """Why a request failed, and the answer's status when there was one (an HTTP error status)."""
     if failure.check(HttpError):
         status = int(failure.value.response.status)  # type: ignore[union-attr]
         return f"HTTP {status}", status
+    if failure.check(RobotsUnavailable):  # its message says it all: "robots.txt unavailable (…): …"
+        return str(failure.value), None
     return f"{failure.type.__name__ if failure.type else 'Error'}: {failure.value}", None
