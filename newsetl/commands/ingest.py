@@ -1,7 +1,13 @@
 """``newsetl ingest SOURCE``: one crawl -> transform -> load -> check run, without Airflow.
 
 It calls the same step functions as the news_ingest DAG's tasks (newsetl.pipeline), shows which step is
-running with the crawl's latest log line, and ends with the run's counts by outcome.
+running with the crawl's latest log line, and ends with the run's counts by outcome (and the discovery URLs
+asked for and failed), then, when the run failed, the reasons, one line each.
+
+Exit codes: 0 the run passed its checks; 1 it failed them (every discovery URL failed, nothing discovered
+where there used to be news, no entry in a date range, too many failed or bot-challenged fetches, or a
+data-quality problem: warehouse/checks.py); 2 usage or configuration error; 3 a step crashed (the crawl
+process failed, the warehouse could not be written…); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 COUNT_ORDER = ("discovered", "inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
+EXIT_CHECKS_FAILED = 1
+EXIT_USAGE = 2
+EXIT_STEP_CRASHED = 3
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +30,11 @@ def register(subparsers: Any) -> None:
         description=(
             "Run the pipeline once for SOURCE (a key of seeds/sources.yaml): crawl into "
             "{data root}/raw/SOURCE/RUN_ID/, stage into {data root}/staged/SOURCE/RUN_ID/, load into the "
-            "warehouse and run the data-quality checks. Settings come from NEWSETL_* variables."
+            "warehouse and run the checks. Settings come from NEWSETL_* variables. Exit status: 0 the run "
+            "passed its checks; 1 it failed them (the reasons follow the counts table: every discovery URL "
+            "failed, nothing discovered where the source had news, no entry in the date range, too many "
+            "failed or bot-challenged fetches, a data-quality problem); 2 usage or configuration error; "
+            "3 a step crashed (crawl process, warehouse)."
         ),
     )
     parser.add_argument("source", metavar="SOURCE", help="source key, e.g. pravda")
@@ -50,23 +63,26 @@ def run(args: argparse.Namespace) -> int:
 
     from newsetl import pipeline
 
-    def fail(message: str, code: int = 2) -> int:
+    def fail(message: str, code: int = EXIT_USAGE) -> int:
         # Plain text, not rich: messages quote inputs that may contain [brackets] rich would eat as markup.
         print(f"newsetl ingest: {message}", file=sys.stderr)
         return code
 
+    from scrapers.parsers import PARSERS
     from scrapers.urls import validate_mirror
-    from transforms.sources import SourcesFileError, load_sources
+    from transforms.sources import SourcesFileError, read_sources
     from transforms.times import parse_day
 
     settings = args.settings
     try:
-        sources = load_sources(settings.sources_path())
+        # Another source's bad entry does not stop this one; this source's own problem does.
+        registry = read_sources(settings.sources_path(), PARSERS)
+        source = registry.source(args.source)
     except (OSError, SourcesFileError) as exc:
         return fail(str(exc))
-    source = sources.get(args.source)
+    sources = registry.sources
     if source is None:
-        return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(sources))}")
+        return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(registry.keys))}")
     try:
         editions = source.select_editions(args.edition)
         since = parse_day(args.since, "--since") if args.since else None
@@ -97,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     figures: dict[str, Any] = {}
     counts: dict[str, int] = {}
     failure: str | None = None
+    reasons: list[str] = []
     with console.status("crawling…") as status:
 
         def on_log(line: str) -> None:
@@ -130,14 +147,20 @@ def run(args: argparse.Namespace) -> int:
             pipeline.check(plan, settings)
             console.print("[green]✓[/] check")
         except pipeline.QualityCheckFailed as exc:
-            failure = str(exc)
+            reasons = exc.failures
             console.print("[red]✗[/] check")
         except Exception as exc:  # any step error ends the run, with its message and the counts so far
             failure = f"{step} failed: {type(exc).__name__}: {exc}"
             console.print(f"[red]✗[/] {step}")
     _summary(console, plan.run_id, figures, counts)
     if failure:
-        return fail(failure, 1)
+        return fail(failure, EXIT_STEP_CRASHED)
+    if reasons:
+        # After the table, one line each, plain text (the lines quote URLs and errors).
+        print(f"newsetl ingest: run {plan.run_id} failed its checks:", file=sys.stderr)
+        for reason in reasons:
+            print(f"  {reason}", file=sys.stderr)
+        return EXIT_CHECKS_FAILED
     return 0
 
 
@@ -149,13 +172,22 @@ def _shorten(line: str, width: int = 90) -> str:
 def _summary(console: Any, run_id: str, figures: dict[str, Any], counts: dict[str, int]) -> None:
     from rich.table import Table
 
-    crawl_outcomes = (figures.get("crawl") or {}).get("outcomes") or {}
+    crawl = figures.get("crawl") or {}
+    crawl_outcomes = crawl.get("outcomes") or {}
+    discovery = crawl.get("discovery") or {}
+    skipped_by_reason = ((figures.get("transform") or {}).get("counts") or {}).get("skipped_by_reason") or {}
     table = Table(title=f"run {run_id}", show_header=True, header_style="bold", min_width=len(run_id) + 8)
     table.add_column("outcome")
     table.add_column("URLs", justify="right")
+    if discovery:
+        table.add_row("discovery URLs asked", str(discovery.get("urls", 0)))
+        failed = int(discovery.get("failed", 0))
+        table.add_row("discovery URLs failed", str(failed), style="red" if failed else None)
     if counts:
         for name in COUNT_ORDER:
             table.add_row(name, str(counts.get(name, 0)), style="bold" if name == "discovered" else None)
+            if name == "skipped" and skipped_by_reason.get("known_unchanged"):
+                table.add_row("  of which known_unchanged", str(skipped_by_reason["known_unchanged"]))
     elif crawl_outcomes:
         for name, value in sorted(crawl_outcomes.items()):
             table.add_row(f"crawl: {name}", str(value))
