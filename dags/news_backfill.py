@@ -6,12 +6,15 @@ Triggered by hand (**Trigger** button, then fill in the form):
 | field | meaning |
 |---|---|
 | `source` | a source key from `seeds/sources.yaml` |
-| `editions` | one or more of the source's editions (e.g. `eng`, `ukr`, `rus`) |
+| `editions` | `all` (default): every edition of the source; or some of its editions (`eng`, `ukr`, `rus`) |
 | `start`, `end` | the first and last publication day to crawl, inclusive (YYYY-MM-DD) |
 | `refetch_known` | fetch pages again even when the warehouse already has them unchanged |
 
+The first task, `plan_months`, refuses a form that cannot run (an edition the source does not have, an end
+before the start, a source whose entry in the sources file is unusable) with one line, without retrying.
 The range is split into calendar months; each month is a mapped task group running the same
-crawl -> transform -> load -> check steps as `news_ingest` (discovery through the monthly sitemaps).
+crawl -> transform -> load -> check steps as `news_ingest` (discovery through the monthly sitemaps),
+labelled by its month (`2025-11`) in the grid.
 Months are crawled one at a time to stay polite; transform and load of a finished month overlap with the
 next month's crawl. Re-running a range is safe: loading is an idempotent upsert, and unchanged pages already
 in the warehouse are skipped unless `refetch_known` is set.
@@ -38,11 +41,15 @@ from newsetl.dag_tasks import stage_load_check
 
 log = logging.getLogger(__name__)
 
-_, SOURCES = parse_time_sources()
+CONFIG = parse_time_sources()  # never raises: a bad sources file fails plan_months instead
+
+# The grid's label of a task in the mapped "month" group: its month (2025-11), not 0, 1, ... Rendered by
+# Airflow after the task ran, from the run's plan the task puts in its context (newsetl/dag_tasks.py).
+MONTH_LABEL = "{{ plan.since[:7] }}"
 
 PARAMS = {
-    "source": source_param(SOURCES, "Which source to crawl (seeds/sources.yaml)."),
-    "editions": editions_param(SOURCES),
+    "source": source_param(CONFIG, "Which source to crawl (seeds/sources.yaml)."),
+    "editions": editions_param(CONFIG),
     "start": date_param("2026-01-01", "Start date", "First publication day of the range (inclusive)."),
     "end": date_param(
         "2026-01-31", "End date", "Last publication day of the range (inclusive, not before the start)."
@@ -56,43 +63,42 @@ PARAMS = {
 }
 
 
-@task(execution_timeout=SHORT_TIMEOUT, doc_md="Checks the form and splits the date range into months.")
+@task(
+    execution_timeout=SHORT_TIMEOUT,
+    doc_md=(
+        "Checks the form and the source's entry in the sources file (a wrong one fails at once, in one "
+        "line, without retrying) and splits the date range into months."
+    ),
+)
 def plan_months() -> list[dict[str, str]]:
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from newsetl.dag_defaults import task_env
+    from newsetl.dag_defaults import chosen_editions, chosen_range, task_source
     from newsetl.pipeline import month_windows
-    from transforms.times import parse_day
 
     params = get_current_context()["params"]
-    # A wrong form stays wrong: fail at once instead of retrying.
-    source = task_env()[1].get(params["source"])
-    if source is None:
-        raise AirflowFailException(f"source={params['source']!r} is not in the sources file")
-    try:
-        editions = source.select_editions(params["editions"])
-        windows = month_windows(parse_day(params["start"], "start"), parse_day(params["end"], "end"))
-    except ValueError as exc:
-        raise AirflowFailException(str(exc)) from None
-    log.info("backfilling %s %s in %d month(s)", source.key, list(editions), len(windows))
+    # A wrong form stays wrong: each of these fails at once instead of retrying.
+    source = task_source(params["source"])[2]
+    editions = chosen_editions(source, params["editions"])
+    windows = month_windows(*chosen_range(params["start"], params["end"]))
+    log.info("backfilling %s %s in %d month(s)", source.key, ", ".join(editions), len(windows))
     return [window.to_dict() for window in windows]
 
 
 @task(
     execution_timeout=BACKFILL_CRAWL_TIMEOUT,
     max_active_tis_per_dag=1,
+    map_index_template=MONTH_LABEL,
     doc_md="Crawls one month of the range (monthly sitemaps) into its own raw folder; returns its plan.",
 )
 def crawl_month(window: dict[str, str]) -> dict[str, str]:
-    from newsetl.dag_defaults import task_env
+    from newsetl.dag_defaults import chosen_editions, task_source
     from newsetl.pipeline import MonthWindow, RunPlan
     from newsetl.pipeline import crawl as crawl_step
+    from newsetl.task_logging import counts_table, forward_child_log, step_counts
 
     context = get_current_context()
     params = context["params"]
     month = MonthWindow.from_dict(window)
-    settings, sources = task_env()
-    source = sources[params["source"]]
+    settings, _, source = task_source(params["source"])
     plan = RunPlan.make(
         source.key,
         f"{context['dag_run'].run_id}_{month.label}",
@@ -101,23 +107,24 @@ def crawl_month(window: dict[str, str]) -> dict[str, str]:
         since=month.since,
         until=month.until,
     )
+    context["plan"] = plan.to_dict()  # type: ignore[typeddict-unknown-key]  # for MONTH_LABEL
     figures = crawl_step(
         plan,
         settings,
         source,
-        editions=params["editions"],
+        editions=chosen_editions(source, params["editions"]),
         since=month.since,
         until=month.until,
         incremental=not params["refetch_known"],
-        log=log.info,
+        log=forward_child_log(log),
     )
-    log.info("crawl figures for %s: %s", month.label, figures)
+    log.info("%s", counts_table(f"crawl of {source.key} {month.label} ({plan.run_id})", step_counts(figures)))
     return plan.to_dict()
 
 
 @task_group(group_id="month")
 def month(window: Any) -> None:
-    stage_load_check(crawl_month(window))
+    stage_load_check(crawl_month(window), map_index_template=MONTH_LABEL)
 
 
 @dag(

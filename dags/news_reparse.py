@@ -32,10 +32,10 @@ from newsetl.dag_tasks import stage_load_check
 
 log = logging.getLogger(__name__)
 
-_, SOURCES = parse_time_sources()
+CONFIG = parse_time_sources()  # never raises: a bad sources file fails the reparse task instead
 
 PARAMS = {
-    "source": source_param(SOURCES, "Whose stored pages to re-parse (seeds/sources.yaml)."),
+    "source": source_param(CONFIG, "Whose stored pages to re-parse (seeds/sources.yaml)."),
     "start": date_param(
         "2026-01-01", "First capture date", "Re-parse pages fetched on or after this day (UTC)."
     ),
@@ -52,25 +52,21 @@ PARAMS = {
     doc_md="Parses the stored WARC pages of the range again into a new raw folder; fetches nothing.",
 )
 def reparse() -> dict[str, str]:
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from newsetl.dag_defaults import task_env
+    from newsetl.dag_defaults import chosen_range, task_source
     from newsetl.pipeline import RunPlan
     from newsetl.pipeline import reparse as reparse_step
-    from transforms.times import parse_day
+    from newsetl.task_logging import counts_table, step_counts
 
     context = get_current_context()
     params = context["params"]
-    since, until = parse_day(params["start"], "start"), parse_day(params["end"], "end")
-    if until < since:  # a wrong form stays wrong: fail at once instead of retrying
-        raise AirflowFailException(f"end {until.isoformat()} is before start {since.isoformat()}")
-    settings, sources = task_env()
-    source = sources[params["source"]]
+    # A wrong form stays wrong: each of these fails at once, in one line, instead of retrying.
+    since, until = chosen_range(params["start"], params["end"])
+    settings, _, source = task_source(params["source"])
     plan = RunPlan.make(
         source.key, context["dag_run"].run_id, settings, kind="reparse", since=since, until=until
     )
     figures = reparse_step(plan, settings, source, since=since, until=until, log=log.info)
-    log.info("re-parse figures: %s", figures)
+    log.info("%s", counts_table(f"re-parse of {source.key} ({plan.run_id})", step_counts(figures)))
     return plan.to_dict()
 
 
