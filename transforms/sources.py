@@ -280,6 +280,9 @@ def _schema_error(error: Any, root: yaml.Node, data: Any, name: str) -> SourcesF
         extra = sorted(k for k in error.instance if k not in allowed)
         if extra:
             path.append(extra[0])
+    # So is a mapping key the schema refuses (an edition key): its path ends at the mapping that holds it.
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        path.append(error.instance)
     line = _line(root, path)
     key = None
     where = "the file"
