@@ -41,15 +41,18 @@ lock:
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-## make run: migrate the warehouse and start Airflow (UI on http://127.0.0.1:$(AIRFLOW_PORT)); set
-## NEWSETL_MIRROR=http://127.0.0.1:PORT to crawl a replay server instead of the live sites.
+## make run: migrate the warehouse and start Airflow's components (UI on http://127.0.0.1:$(AIRFLOW_PORT)); the
+## console shows a banner (address, login, DAGs, warehouse) and errors only, the components log to
+## .airflow/logs/; Ctrl-C stops every process it started. Set NEWSETL_MIRROR=http://127.0.0.1:PORT to crawl
+## a replay server instead of the live sites.
 AIRFLOW_PORT ?= 8080
 export AIRFLOW_PORT
 
 .PHONY: run demo
 run: $(STAMP)
-	scripts/run.sh
+	@scripts/run.sh
 
-## make demo: replay the recorded fixture site on 127.0.0.1 and run the whole stack against it (offline).
+## make demo: replay the recorded fixture site on 127.0.0.1 and run the whole stack against it (offline),
+## with its own data/demo/ and .airflow/demo/ and the DAGs switched on.
 demo: $(STAMP)
-	scripts/demo.sh
+	@scripts/demo.sh

@@ -5,6 +5,7 @@ Values that an operator tunes come from the one ``transforms.settings.Settings``
 Tests turn the waits off with NEWSETL_DOWNLOAD_DELAY=0, NEWSETL_AUTOTHROTTLE=0 and NEWSETL_RETRY_BACKOFF=0.
 """
 
+import logging
 import sys
 
 from transforms.settings import Settings
@@ -105,3 +106,26 @@ NEWSETL_SOURCES_FILE = str(_settings.sources_path())
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# No console into a running crawl: neither the telnet console nor Scrapy 2.19's remote control (an HTTP port
+# that runs Python code sent to it, its token in a job file in the home folder). Each opened a port per crawl
+# that nobody uses and logged it.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# A quiet crawl log (it is the crawl task's log in Airflow): no versions list, no stats dict at the end
+# (stats.json holds the stats, the step's counts table sums them up).
+LOG_VERSIONS: list[str] = []
+STATS_DUMP = False
+
+
+class _NoSettingsDump(logging.Filter):
+    """Drops Scrapy's start-up dumps ("Overridden settings: {…}", "Enabled extensions: […]" and the like):
+    no setting turns them off, and they are some 60 lines of the same text at the top of every crawl log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Overridden settings:", "Enabled "))
+
+
+for _name in ("scrapy.crawler", "scrapy.middleware", "scrapy.addons"):
+    if not any(isinstance(f, _NoSettingsDump) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_NoSettingsDump())
