@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from transforms.discovery_log import discovery_line
 
-TOKEN = "newsetl_discovery"
+TOKEN_KEY = "newsetl_discovery"
 """The meta key of a discovery request's token; with :data:`URL` and :data:`KIND` beside it."""
 URL = "newsetl_discovery_url"
 KIND = "newsetl_discovery_kind"
@@ -63,12 +63,12 @@ class DiscoveryLog:
         discovery_line(url, kind)  # a wrong kind fails here, where the request is made
         token = uuid.uuid4().hex
         self.pending[token] = DiscoveryFetch(token, url, kind)
-        return {TOKEN: token, URL: url, KIND: kind}
+        return {TOKEN_KEY: token, URL: url, KIND: kind}
 
     def fetch(self, meta: Mapping[str, Any]) -> DiscoveryFetch:
         """The fetch of a request's meta; a request of an earlier process of a resumed crawl (its token
         unknown here) gets one made from its meta."""
-        token = str(meta[TOKEN])
+        token = str(meta[TOKEN_KEY])
         found = self.pending.get(token)
         if found is None:
             found = self.pending[token] = DiscoveryFetch(token, str(meta[URL]), str(meta[KIND]))
@@ -96,7 +96,7 @@ class DiscoveryLog:
 
     def dropped(self, meta: Mapping[str, Any]) -> None:
         """The scheduler dropped the request (the same URL was asked for already): it was never asked."""
-        self.pending.pop(str(meta.get(TOKEN)), None)
+        self.pending.pop(str(meta.get(TOKEN_KEY)), None)
 
     def close(self, reason: str) -> None:
         """Every fetch still open gets its line: the crawl ended before it was answered or read through."""

@@ -24,7 +24,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from scrapers.discovery_log import TOKEN, DiscoveryLog
+from scrapers.discovery_log import TOKEN_KEY, DiscoveryLog
 from scrapers.outcomes import OutcomeLog, RequestedLog
 from scrapers.pipelines.skip import SkipItem
 from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
@@ -106,12 +106,12 @@ class OutcomeTracker(OutcomeLog):
         self.record(url, "failed", f"pipeline error: {failure.value!r}", response.status)
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
-        if TOKEN in request.meta:  # the scheduler's duplicate filter: the same feed or sitemap again
+        if TOKEN_KEY in request.meta:  # the scheduler's duplicate filter: the same feed or sitemap again
             self.discovery.dropped(request.meta)
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         # A discovery callback that raised (a bug) must still end its feed or sitemap in a line.
-        if TOKEN in response.meta:
+        if TOKEN_KEY in response.meta:
             fetch = self.discovery.fetch(response.meta)
             fetch.http_status = response.status
             self.discovery.finish(fetch, f"spider error: {type(failure.value).__name__}: {failure.value}")

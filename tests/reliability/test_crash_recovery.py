@@ -269,7 +269,9 @@ pipeline.crawl(pipeline.RunPlan.make("pravda", "retry", settings), settings, sou
 """
 # Columns that differ between any two crawls of the same site: when each page was fetched (and the dates and
 # WARC record ids derived from that), and when each run committed.
-FETCH_TIMES = frozenset({"first_seen_at", "last_seen_at", "seen_at", "collected_on", "finished_at"})
+# Wall-clock times, and discovery_fetches.seq: the order the feeds and sitemaps answered in, which
+# concurrent requests do not fix (the rows themselves must be the same).
+FETCH_TIMES = frozenset({"first_seen_at", "last_seen_at", "seen_at", "collected_on", "finished_at", "seq"})
 
 
 def _pipeline_run(data_root: Path, mirror: str, *, crash_crawl_first: FaultPlan | None) -> str:

@@ -93,7 +93,10 @@ def test_bad_pages_end_quarantined_or_failed_with_a_reason(hostile_run: dict[str
     counts = hostile_run["counts"]
     assert counts["discovered"] == sum(v for k, v in counts.items() if k != "discovered")
     assert counts["discovered"] == len(EXPECTED_OUTCOMES)
-    assert hostile_run["check"] == []
+    # The data passes its checks; the run does not: this site makes a quarter of its fetches fail, above
+    # NEWSETL_MAX_FAILED_FETCH_RATIO, and the check says so with the failed URLs' reasons.
+    [check] = hostile_run["check"]
+    assert "article fetches failed or met a bot challenge" in check and "failed" in check, check
     parsed = {u for u, line in hostile_run["outcomes"].items() if line["outcome"] == "parsed"}
     (rows, distinct) = query(warehouse, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles")[0]
     record_figures(

@@ -34,10 +34,23 @@ SQL_INTERPOLATION_ALLOWED: dict[str, frozenset[str]] = {
             "_VERSION_COLUMNS",
             "_BATCH_VERSION_COLUMNS",
             "_CHANGED_COLUMNS",
+            # the run row's figure columns, from the module's constant tuple _RUN_FIGURES
+            "' OR '.join((f'{name} <> :{name}' for name in _RUN_FIGURES))",
+            "', '.join((f'{name} = :{name}' for name in _RUN_FIGURES))",
         }
     ),
     # view and trigger names and view bodies that each migration defines itself.
-    "warehouse/migrations/versions/*.py": frozenset({"name", "query", "action"}),
+    # 0004's view bodies: its own query constants with its own per-dialect macros filled in.
+    "warehouse/migrations/versions/*.py": frozenset(
+        {
+            "name",
+            "query",
+            "action",
+            "_sql(_CRAWL_HEALTH, dialect)",
+            "_sql(query, dialect)",
+            "_sql(_OLD_CRAWL_HEALTH, dialect)",
+        }
+    ),
     # a test database name made from a random hex string.
     "tests/conftest.py": frozenset({"name"}),
     # the analyst view names, constants of the warehouse package.
