@@ -18,10 +18,11 @@ and the load step stores it in the ``discovery_fetches`` table. A URL asked for 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from transforms.jsonlines import url_objects
 
 DISCOVERY_KINDS = ("feed", "news_sitemap", "sitemap_index", "child_sitemap")
 FILE_NAME = "discovery.jsonl"
@@ -54,17 +55,7 @@ def read_discovery(lines: Iterable[str], where: str) -> list[dict[str, Any]]:
 
     A last line without a line end that is not JSON is the write of a process killed mid-line: left out."""
     rows: list[dict[str, Any]] = []
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if not text.endswith("\n"):
-                break
-            raise ValueError(f"{where}:{number}: not a JSON line: {exc}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-            raise ValueError(f"{where}:{number}: expected a discovery line with a 'url' string")
+    for number, data in url_objects(lines, where, "a discovery line", cut_last_line=True):
         status = data.get("http_status")
         try:
             row = discovery_line(

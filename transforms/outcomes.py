@@ -9,10 +9,11 @@ step can pair the discovered URL with its record. The crawl and the re-parse wri
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from transforms.jsonlines import url_objects
 
 OUTCOMES = ("parsed", "not_article", "failed", "skipped")
 
@@ -38,17 +39,7 @@ def read_outcomes(
     the write of a process killed mid-line: it is left out.
     """
     latest: dict[str, dict[str, Any]] = {}
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            line = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if cut_last_line and not text.endswith("\n"):
-                break
-            raise ValueError(f"{where}:{number}: not a JSON line: {exc}") from None
-        if not isinstance(line, dict) or not isinstance(line.get("url"), str):
-            raise ValueError(f"{where}:{number}: expected an outcome line with a 'url' string")
+    for number, line in url_objects(lines, where, "an outcome line", cut_last_line=cut_last_line):
         if line.get("outcome") not in OUTCOMES:
             raise ValueError(
                 f"{where}:{number}: outcome {line.get('outcome')!r} is not one of {', '.join(OUTCOMES)}"
