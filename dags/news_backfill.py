@@ -11,9 +11,10 @@ Triggered by hand (**Trigger** button, then fill in the form):
 | `refetch_known` | fetch pages again even when the warehouse already has them unchanged |
 
 The first task, `plan_months`, refuses a form that cannot run (an edition the source does not have, an end
-before the start, a source whose entry in the sources file is unusable) with one line, without retrying.
+before the start, a source whose entry in the sources file is unusable or names no sitemap index to read a
+range from) with one line, without retrying.
 The range is split into calendar months; each month is a mapped task group running the same
-crawl -> transform -> load -> check steps as `news_ingest` (discovery through the monthly sitemaps),
+crawl -> transform -> load -> check steps as `news_ingest` (discovery through the source's sitemap indexes),
 labelled by its month (`2025-11`) in the grid.
 Months are crawled one at a time to stay polite; transform and load of a finished month overlap with the
 next month's crawl. Re-running a range is safe: loading is an idempotent upsert, and unchanged pages already
@@ -73,12 +74,17 @@ PARAMS = {
 def plan_months() -> list[dict[str, str]]:
     from newsetl.dag_defaults import chosen_editions, chosen_range, task_source
     from newsetl.pipeline import month_windows
+    from newsetl.task_logging import refuse
+    from transforms.sitemap_dates import range_refusal
 
     params = get_current_context()["params"]
     # A wrong form stays wrong: each of these fails at once instead of retrying.
     source = task_source(params["source"])[2]
     editions = chosen_editions(source, params["editions"])
     windows = month_windows(*chosen_range(params["start"], params["end"]))
+    # A range is read from sitemap indexes; without any it would crawl nothing and pass as empty.
+    if refusal := range_refusal(source.key, source.sitemap_indexes, source.base_url):
+        refuse(refusal)
     log.info("backfilling %s %s in %d month(s)", source.key, ", ".join(editions), len(windows))
     return [window.to_dict() for window in windows]
 

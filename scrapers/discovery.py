@@ -1,5 +1,6 @@
-"""Discovery: reading RSS/Atom feeds and XML sitemaps into candidate article URLs, and choosing the
-monthly sitemaps that cover a date range. Shared by every spider; nothing here is site-specific.
+"""Discovery: reading RSS/Atom feeds, XML sitemaps and robots.txt ``Sitemap:`` lines into candidate
+article URLs and sitemaps, and a run's date range. Which sitemaps and entries can hold a range is decided
+by ``transforms.sitemap_dates``. Shared by every spider; nothing here is site-specific.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class SitemapEntry:
     loc: str
     lastmod: datetime | None
     alternates: tuple[str, ...] = ()
+    # <news:news><news:publication_date> of a Google News sitemap entry.
+    published: datetime | None = None
 
 
 class SitemapError(ValueError):
@@ -114,11 +117,15 @@ def _entries(
 
 
 def _entry(element: lxml.etree._Element) -> SitemapEntry | None:
-    loc = lastmod = None
+    loc = lastmod = published = None
     alternates: list[str] = []
     for child in element:
         name = _local_name(child)
-        if name == "link":
+        if name == "news":
+            for part in child:
+                if _local_name(part) == "publication_date":
+                    published = part.text
+        elif name == "link":
             if href := child.get("href"):
                 alternates.append(href)
         elif name == "loc":
@@ -128,7 +135,12 @@ def _entry(element: lxml.etree._Element) -> SitemapEntry | None:
     if not loc:
         return None
     # W3C datetime: a date, or a date-time with or without offset; a naive value is taken as UTC.
-    return SitemapEntry(loc, parse_timestamp(lastmod, default_tz=UTC), tuple(alternates))
+    return SitemapEntry(
+        loc,
+        parse_timestamp(lastmod, default_tz=UTC),
+        tuple(alternates),
+        parse_timestamp(published, default_tz=UTC),
+    )
 
 
 def _local_name(element: lxml.etree._Element) -> str:
@@ -140,6 +152,18 @@ def read_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
     """:func:`iter_sitemap` with every entry taken; for small sitemaps and tests (the spider streams)."""
     kind, entries = iter_sitemap(body)
     return kind, list(entries)
+
+
+def robots_sitemaps(body: bytes) -> list[str]:
+    """The ``Sitemap:`` lines of a robots.txt body, in order, each once (the field name in any case, as
+    RFC 9309 reads field names; a ``#`` comment ends a line)."""
+    found: list[str] = []
+    for line in body.decode("utf-8", errors="replace").splitlines():
+        name, colon, value = line.split("#", 1)[0].partition(":")
+        value = value.strip()
+        if colon and name.strip().lower() == "sitemap" and value and value not in found:
+            found.append(value)
+    return found
 
 
 def read_feed(body: bytes) -> list[str]:

@@ -53,6 +53,7 @@ NEWSETL_RETRY_MAX_DELAY = _settings.retry_max_delay
 NEWSETL_MAX_SITEMAP_URLS = _settings.max_sitemap_urls
 NEWSETL_MAX_RUN_URLS = _settings.max_run_urls
 NEWSETL_MAX_SITEMAP_DEPTH = _settings.max_sitemap_depth
+NEWSETL_MAX_SITEMAP_CHILDREN = _settings.max_sitemap_children
 # Error pages reach the spider's errback (as HttpError) so each URL gets a "failed" outcome with its status.
 HTTPERROR_ALLOW_ALL = False
 

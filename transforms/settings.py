@@ -61,10 +61,12 @@ class Settings:
     max_response_bytes: int = 8 * 1024 * 1024
     # Discovery bounds (docs/crawling.md): URLs taken from one feed or sitemap (sitemaps.org allows 50,000
     # in a file), candidate URLs one run discovers (a year-long backfill is a few hundred thousand), and
-    # how many sitemap-index levels below a configured sitemap are followed.
+    # how many sitemap-index levels below a configured sitemap are followed, and how many child sitemaps
+    # one index (or robots.txt) leads to in a run (an index may list a part per day for a decade).
     max_sitemap_urls: int = 50_000
     max_run_urls: int = 500_000
     max_sitemap_depth: int = 3
+    max_sitemap_children: int = 5000
     retry_times: int = 3
     # Retry backoff: base seconds, doubled per attempt, and the cap (also on a server's Retry-After).
     retry_backoff: float = 1.0
@@ -135,6 +137,10 @@ class Settings:
             ),
             max_sitemap_depth=_int(
                 get("NEWSETL_MAX_SITEMAP_DEPTH", str(defaults.max_sitemap_depth)), "NEWSETL_MAX_SITEMAP_DEPTH"
+            ),
+            max_sitemap_children=_int(
+                get("NEWSETL_MAX_SITEMAP_CHILDREN", str(defaults.max_sitemap_children)),
+                "NEWSETL_MAX_SITEMAP_CHILDREN",
             ),
             retry_times=_int(get("NEWSETL_RETRY_TIMES", str(defaults.retry_times)), "NEWSETL_RETRY_TIMES"),
             retry_backoff=_float(

@@ -45,7 +45,9 @@ def register(subparsers: Any) -> None:
         metavar="EDITION",
         help="crawl only this edition (repeatable; default: every edition of the source)",
     )
-    parser.add_argument("--since", metavar="YYYY-MM-DD", help="first publication day (monthly sitemaps)")
+    parser.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="first publication day (read from the sitemap indexes)"
+    )
     parser.add_argument("--until", metavar="YYYY-MM-DD", help="last publication day, inclusive")
     parser.add_argument("--mirror", metavar="URL", help="crawl this replay server instead of the live site")
     parser.add_argument("--run-id", help="run id (default: ingest_ plus the UTC time)")
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     from scrapers.parsers import PARSERS
     from scrapers.urls import validate_mirror
+    from transforms.sitemap_dates import range_refusal
     from transforms.sources import SourcesFileError, read_sources
     from transforms.times import parse_day
 
@@ -92,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if since and until and until < since:
         return fail(f"--until {until} is before --since {since}")
+    # Before any crawl: a range is read from sitemap indexes, and without any it would pass as empty.
+    if since and (refusal := range_refusal(source.key, source.sitemap_indexes, source.base_url)):
+        return fail(f"--since {since}: {refusal}")
     if mirror:
         settings = replace(settings, mirror=mirror)
 
@@ -186,8 +192,10 @@ def _summary(console: Any, run_id: str, figures: dict[str, Any], counts: dict[st
     if counts:
         for name in COUNT_ORDER:
             table.add_row(name, str(counts.get(name, 0)), style="bold" if name == "discovered" else None)
-            if name == "skipped" and skipped_by_reason.get("known_unchanged"):
-                table.add_row("  of which known_unchanged", str(skipped_by_reason["known_unchanged"]))
+            # The skips a reader asks about: pages not fetched again, pages of a backfill outside its range.
+            for reason in ("known_unchanged", "out_of_range"):
+                if name == "skipped" and skipped_by_reason.get(reason):
+                    table.add_row(f"  of which {reason}", str(skipped_by_reason[reason]))
     elif crawl_outcomes:
         for name, value in sorted(crawl_outcomes.items()):
             table.add_row(f"crawl: {name}", str(value))

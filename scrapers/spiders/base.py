@@ -1,13 +1,14 @@
 """``NewsSpider``: what every news spider shares — arguments, discovery through feeds and sitemaps,
-date ranges over monthly sitemaps, known-URL skipping, the redirect policy, and handing each page to
-``scrapers.parsers.parse_page``. Every candidate URL's outcome goes to the run's ``outcomes.jsonl``
-through the ``OutcomeTracker`` extension. A site's spider only says which URLs are its articles.
+date ranges over sitemap indexes (and robots.txt ``Sitemap:`` lines), known-URL skipping, the redirect
+policy, and handing each page to ``scrapers.parsers.parse_page``. Every candidate URL's outcome goes to
+the run's ``outcomes.jsonl`` through the ``OutcomeTracker`` extension. A site's spider only says which URLs
+are its articles.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin
@@ -26,7 +27,7 @@ from scrapers.discovery import (
     SpiderArgumentError,
     iter_sitemap,
     read_feed,
-    sitemap_month,
+    robots_sitemaps,
 )
 from scrapers.discovery_log import DiscoveryFetch, DiscoveryLog
 from scrapers.extensions.outcomes import OutcomeTracker
@@ -40,6 +41,12 @@ from scrapers.rundir import resolve_run_dir
 from scrapers.urls import on_source_host, validate_mirror
 from transforms.errors import NotAnArticle
 from transforms.settings import Settings
+from transforms.sitemap_dates import (
+    OUT_OF_RANGE,
+    entry_may_be_in_range,
+    range_refusal,
+    sitemap_may_cover,
+)
 from transforms.sources import Source, SourcesFileError, read_sources
 from transforms.urls import URL_PROBLEMS, canonical_url, host_of, origin, url_date, url_problem
 
@@ -50,7 +57,7 @@ _Found = TypeVar("_Found")
 
 class NewsSpider(Spider):
     """Arguments (``-a``): ``edition`` (a key of the source's editions, a comma list, or ``all``),
-    ``since``/``until`` (YYYY-MM-DD; a range switches discovery to the monthly sitemaps), ``known`` (a
+    ``since``/``until`` (YYYY-MM-DD; a range switches discovery to the sitemap indexes), ``known`` (a
     known-URL file), ``mirror`` (a replay origin), ``run_dir`` (where WARC/outcomes/stats go) and
     ``sources`` (another sources.yaml)."""
 
@@ -84,6 +91,9 @@ class NewsSpider(Spider):
         # The candidate articles among ``seen`` (chosen editions, in the range): in range for every
         # feed or sitemap that lists them.
         self.candidates: set[str] = set()
+        # Candidates of a date range whose sitemap publication date or URL date is in the range: kept
+        # when their page gives no publication time (parse_article).
+        self.dated_in_range: set[str] = set()
 
     # -- arguments -------------------------------------------------------------------------------------
 
@@ -114,6 +124,10 @@ class NewsSpider(Spider):
                     f"sources={path!r}: source {self.source.key!r}: discovery URL {entry!r} "
                     f"{URL_PROBLEMS[problem]} (the source's base_url is {self.source.base_url})"
                 )
+        if self.date_range is not None:
+            refusal = range_refusal(self.source.key, self.source.sitemap_indexes, self.source.base_url)
+            if refusal is not None:
+                raise SpiderArgumentError(f"since={self.date_range.since.isoformat()}: {refusal}")
         # Scrapy's offsite filter refuses any other request to another site (a feed redirecting away is
         # refused by the outgoing-request guard instead: see _discovery_request).
         self.allowed_domains = [self.base_host.removeprefix("www.")]
@@ -174,6 +188,12 @@ class NewsSpider(Spider):
         if self.date_range is not None:
             for index in self.source.sitemap_indexes:
                 yield self._discovery_request(self.absolute(index), self.parse_sitemap, "sitemap_index")
+            # robots.txt lists a site's sitemaps too (often more than its entry names); when it leads to one,
+            # its line in discovery.jsonl is a sitemap_index's: it lists sitemaps, never articles.
+            robots = self._discovery_request(self.absolute("/robots.txt"), self.parse_robots, "sitemap_index")
+            # A 4xx means no robots.txt (RFC 9309), so no Sitemap lines: not a failed discovery URL.
+            robots.meta["handle_httpstatus_list"] = [code for code in range(400, 500) if code != 429]
+            yield robots.replace(errback=self.robots_failed)
             return
         for feed in self.source.feeds:
             url = self.absolute(feed)
@@ -222,7 +242,7 @@ class NewsSpider(Spider):
             yield from self.consider(url, None, fetch)
         self.discovery.finish(fetch)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+    def parse_sitemap(self, response: Response) -> Generator[Request, None, None]:
         """A sitemap or sitemap index, read entry by entry (a sitemap may list hundreds of thousands of URLs)
         and only as far as the discovery bounds allow."""
         fetch = self._answered(response)
@@ -233,29 +253,72 @@ class NewsSpider(Spider):
             return
         self._stat(f"newsetl/discovery/{kind}")
         depth = int(response.meta.get("newsetl_sitemap_depth", 0))
+        capped = ""
         try:
             if kind == "sitemapindex":
-                yield from self._follow_index(response.url, entries, depth, fetch)
+                capped = yield from self._follow_index(response.url, entries, depth, fetch)
             else:
-                # Every URL of an entry (its loc, then its hreflang alternates) counts towards the bounds.
+                # Every URL of an entry (its loc, then its hreflang alternates: the same article in other
+                # editions, published together) counts towards the bounds.
                 found = (
-                    (url, entry.lastmod, position == 0)
+                    (url, entry, position == 0)
                     for entry in entries
                     for position, url in enumerate((entry.loc, *entry.alternates))
                 )
-                for url, lastmod, starts_entry in self._bounded(response.url, found):
+                for url, entry, starts_entry in self._bounded(response.url, found):
                     fetch.entries_found += starts_entry
-                    yield from self.consider(url, lastmod, fetch)
+                    yield from self.consider(url, entry.lastmod, fetch, published=entry.published)
         except SitemapError as exc:  # the URLs before the break have been taken
             self._discovery_error(fetch, str(exc), what="was cut short", error=f"cut short: {exc}")
             return
-        self.discovery.finish(fetch)
+        self.discovery.finish(fetch, capped)
+
+    def parse_robots(self, response: Response) -> Generator[Request, None, None]:
+        """robots.txt in a date range: its ``Sitemap:`` lines on the source's own origin, chosen as the
+        children of a sitemap index are (the configured indexes are asked for already)."""
+        fetch = self._answered(response)
+        if response.status < 400:
+            configured = {canonical_url(self.absolute(index)) for index in self.source.sitemap_indexes}
+            listed: list[SitemapEntry] = []
+            for line in robots_sitemaps(response.body):
+                try:
+                    url = self.normalise(urljoin(fetch.url, line))
+                except ValueError:
+                    url = line
+                if url_problem(url, self.source.base_url) is not None:
+                    # Sitemaps on a CDN or another site are not the source's: the guard would refuse them.
+                    fetch.entries_found += 1
+                    self._stat("newsetl/discovery/robots_offsite_sitemap")
+                    logger.info("robots.txt of %s lists %s, not on the source's origin", self.base_host, line)
+                elif canonical_url(url) in configured:
+                    fetch.entries_found += 1
+                else:
+                    listed.append(SitemapEntry(url, None))
+            if listed:
+                capped = yield from self._follow_index(fetch.url, listed, 0, fetch)
+                self.discovery.finish(fetch, capped)
+                return
+        # Nothing the sources file does not name already: robots.txt was no discovery source of this run.
+        self.discovery.dropped(response.meta)
+
+    def robots_failed(self, failure: Failure) -> None:
+        """robots.txt unanswered: the robots middleware refuses the whole site then (429, 5xx, no answer), and
+        the configured indexes' lines say so; robots.txt adds no line of its own."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason, _ = _failure_reason(failure)
+        logger.warning(
+            "robots.txt %s gave no Sitemap lines: %s", request.url, self._unmirrored(reason, request.url)
+        )
+        self.discovery.dropped(request.meta)
 
     def _follow_index(
         self, index_url: str, entries: Iterable[SitemapEntry], depth: int, fetch: DiscoveryFetch
-    ) -> Iterator[Request]:
-        """The sitemaps a sitemap index lists that the run wants, each asked for once."""
+    ) -> Generator[Request, None, str]:
+        """The sitemaps a sitemap index lists that the run wants, each asked for once, at most
+        ``NEWSETL_MAX_SITEMAP_CHILDREN`` of them; returns the index's "capped: …" error when that bound
+        stopped it, else ""."""
         max_depth = self._bound("NEWSETL_MAX_SITEMAP_DEPTH")
+        max_children = self._bound("NEWSETL_MAX_SITEMAP_CHILDREN")
         for entry in self._bounded(index_url, entries):
             fetch.entries_found += 1
             if depth >= max_depth:
@@ -268,25 +331,48 @@ class NewsSpider(Spider):
                     depth,
                     max_depth,
                 )
-                return
+                return ""
             child = canonical_url(entry.loc)
-            if self.wants_sitemap(entry.loc) and child not in fetch.kept:
-                fetch.keep(child)
-                yield self._discovery_request(child, self.parse_sitemap, "child_sitemap", depth=depth + 1)
+            if not self.wants_sitemap(entry.loc, entry.lastmod) or child in fetch.kept:
+                continue
+            if len(fetch.kept) >= max_children:
+                # An index of thousands of children (numbered parts, one per day for years) would hold a
+                # request for each in memory and take a crawl's time; what the cap leaves out is named.
+                self._capped(
+                    "sitemap_children",
+                    "sitemap index %s lists more than %d sitemaps the run wants: the rest are not read "
+                    "(NEWSETL_MAX_SITEMAP_CHILDREN=%d)",
+                    index_url,
+                    max_children,
+                    max_children,
+                )
+                return (
+                    f"capped: more than {max_children} child sitemaps wanted, the rest not read "
+                    f"(NEWSETL_MAX_SITEMAP_CHILDREN={max_children})"
+                )
+            fetch.keep(child)
+            yield self._discovery_request(child, self.parse_sitemap, "child_sitemap", depth=depth + 1)
+        return ""
 
-    def wants_sitemap(self, url: str) -> bool:
-        """In a date range, only the monthly sitemaps of the range's months; otherwise every listed one."""
+    def wants_sitemap(self, url: str, lastmod: datetime | None = None) -> bool:
+        """In a date range, the child sitemaps that can hold it (transforms/sitemap_dates.py: by the date
+        in the URL, else a lastmod not before the range, else read); otherwise every listed one."""
         if self.date_range is None:
             return True
-        month = sitemap_month(url)
-        return month is not None and self.date_range.covers_month(month)
+        return sitemap_may_cover(url, lastmod, self.date_range.since, self.date_range.until)
 
     def consider(
-        self, raw_url: str, lastmod: datetime | None, fetch: DiscoveryFetch | None = None
+        self,
+        raw_url: str,
+        lastmod: datetime | None,
+        fetch: DiscoveryFetch | None = None,
+        *,
+        published: datetime | None = None,
     ) -> Iterator[Request]:
-        """A URL found in a feed or sitemap (``fetch``): a candidate article of the chosen editions and range
-        gets an outcome (skipped) or a request, and counts as in range for every feed or sitemap that lists
-        it; anything else is not a candidate and is only counted."""
+        """A URL found in a feed or sitemap (``fetch``; ``published`` is its sitemap entry's
+        news:publication_date): a candidate article of the chosen editions and range gets an outcome
+        (skipped) or a request, and counts as in range for every feed or sitemap that lists it; anything
+        else is not a candidate and is only counted."""
         try:
             url = self.normalise(raw_url)
         except ValueError:  # "http://[::1/": Python's URL functions raise; one bad link must not end the feed
@@ -309,8 +395,16 @@ class NewsSpider(Spider):
             return
         if edition not in self.editions:
             return
-        if self.date_range is not None and url_date(url) not in self.date_range:
-            return
+        if self.date_range is not None:
+            # The entry's publication date, else its URL's date, else its lastmod must allow the range
+            # (transforms/sitemap_dates.py); an entry with none of them is fetched and judged by its page.
+            day = url_date(url)
+            if not entry_may_be_in_range(
+                published, day, lastmod, self.date_range.since, self.date_range.until
+            ):
+                return
+            if published is not None or day is not None:
+                self.dated_in_range.add(url)
         self.seen.add(url)
         self.candidates.add(url)
         if fetch is not None:
@@ -461,7 +555,27 @@ class NewsSpider(Spider):
             logger.exception("parser failed on %s", url)
             self.outcomes.record(url, "failed", f"parser error: {type(exc).__name__}: {exc}", response.status)
             return
+        if self.date_range is not None and not self._in_range(url, record.published_at):
+            # Sitemaps can only say an entry may be in the range (a lastmod, no date at all): the page says.
+            logger.info(
+                "out of the range %s..%s: %s (published %s)",
+                self.date_range.since,
+                self.date_range.until,
+                url,
+                record.published_at.isoformat() if record.published_at else "not given",
+            )
+            self.outcomes.record(url, "skipped", OUT_OF_RANGE, response.status)
+            return
         yield record
+
+    def _in_range(self, url: str, published_at: datetime | None) -> bool:
+        """Whether an article belongs to the run's range: its publication day as the page writes it (in
+        the page's own offset, as the site dates its URLs and sitemaps); a page without one only when its
+        sitemap entry or URL dated it in the range."""
+        assert self.date_range is not None
+        if published_at is None:
+            return url in self.dated_in_range
+        return published_at.date() in self.date_range
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
