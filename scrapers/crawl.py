@@ -134,7 +134,7 @@ def run_crawl(
             _clear_remote(raw_url)
         command = crawl_command(source, work_dir, arguments)
         env = {**os.environ, **settings_env(settings), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
-        returncode, tail = _run(command, env, work_dir / "crawl.log", log, settings.crawl_timeout)
+        returncode, tail = run_child(command, env, work_dir / "crawl.log", log, settings.crawl_timeout)
         items_file = work_dir / "items.jsonl"
         if not items_file.exists():
             items_file.touch()
@@ -156,7 +156,7 @@ def run_crawl(
             shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def _run(
+def run_child(
     command: list[str], env: dict[str, str], log_path: Path, log: Callable[[str], object], timeout: float
 ) -> tuple[int | None, list[str]]:
     """The child's exit status and last log lines; None as the status when ``timeout`` stopped it."""
@@ -229,7 +229,7 @@ def _signal_group(group: int, signum: int) -> None:
 @contextmanager
 def _termination_raises() -> Iterator[None]:
     """While a crawl runs, SIGTERM and SIGHUP raise SystemExit here, as Ctrl-C raises KeyboardInterrupt, so
-    that ``_run`` stops the child's group on the way out; by default they would end this process at once
+    that ``run_child`` stops the child's group on the way out; by default they would end this process at once
     and leave the crawl running. A handler someone else installed (Airflow's) is left as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
