@@ -218,6 +218,7 @@ def check(plan: RunPlan, settings: Settings) -> None:
         max_failed_fetch_ratio=settings.max_failed_fetch_ratio,
         recent_runs=settings.check_recent_runs,
         failed_fetches=lambda: failed_fetches(plan),
+        out_of_range=lambda: out_of_range_pages(plan),
     )
     if failures:
         raise QualityCheckFailed(plan.run_id, failures)
@@ -225,7 +226,27 @@ def check(plan: RunPlan, settings: Settings) -> None:
 
 def failed_fetches(plan: RunPlan) -> list[tuple[str, str]]:
     """The run's article URLs whose fetch failed, with why (from the crawl's ``outcomes.jsonl``; the
-    warehouse keeps only their count): the examples a failed check names. None when the file is gone."""
+    warehouse keeps only their count): the examples a failed check names. Empty when the file is gone."""
+    return [
+        (url, str(line.get("reason") or f"HTTP {line.get('http_status')}"))
+        for url, line in _outcome_lines(plan)
+        if line.get("outcome") == "failed"
+    ]
+
+
+def out_of_range_pages(plan: RunPlan) -> list[str]:
+    """The run's pages that parsed but were published outside its date range (``skipped``/``out_of_range``
+    in ``outcomes.jsonl``; the warehouse counts them among the skipped only)."""
+    from transforms.sitemap_dates import OUT_OF_RANGE
+
+    return [
+        url
+        for url, line in _outcome_lines(plan)
+        if line.get("outcome") == "skipped" and line.get("reason") == OUT_OF_RANGE
+    ]
+
+
+def _outcome_lines(plan: RunPlan) -> list[tuple[str, dict[str, Any]]]:
     from transforms.outcomes import read_outcomes_file
 
     with tempfile.TemporaryDirectory(prefix="newsetl-check-") as tmp:
@@ -234,11 +255,7 @@ def failed_fetches(plan: RunPlan) -> list[tuple[str, str]]:
             outcomes = read_outcomes_file(path) if path.is_file() else {}
         except (FileNotFoundError, ValueError):
             return []
-    return [
-        (url, str(line.get("reason") or f"HTTP {line.get('http_status')}"))
-        for url, line in sorted(outcomes.items())
-        if line.get("outcome") == "failed"
-    ]
+    return sorted(outcomes.items())
 
 
 def _jsonable(result: Any) -> dict[str, Any]:

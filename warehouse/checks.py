@@ -5,8 +5,8 @@ example URLs, so that the failed task's message alone tells the operator what is
 
 Besides the data's quality, a run fails when it did not really crawl (docs/operations.md, "Which runs
 fail"): every discovery URL failed; an ingest run discovered nothing although the source loaded articles in
-its recent runs; a date-range run's sitemaps had no entry in the range; too many article fetches failed or
-met a bot challenge. A run that found only articles the warehouse holds unchanged (``known_unchanged``)
+its recent runs; a date-range run's sitemaps had no entry in the range, or every page they led to was
+published outside it; too many article fetches failed or met a bot challenge. A run that found only articles the warehouse holds unchanged (``known_unchanged``)
 passes. A re-parse fetches nothing, so the discovery and fetch rules do not apply to it.
 """
 
@@ -59,11 +59,14 @@ def run_checks(
     max_failed_fetch_ratio: float = MAX_FAILED_FETCH_RATIO,
     recent_runs: int = RECENT_RUNS,
     failed_fetches: Callable[[], Sequence[tuple[str, str]]] | None = None,
+    out_of_range: Callable[[], Sequence[str]] | None = None,
 ) -> list[str]:
     """Every failed check of run ``run_id`` as a readable line; an empty list means the run is good.
 
     ``failed_fetches`` gives the run's failed article URLs with why (the warehouse keeps only their
-    count); it is called only when the failed fetches break their limit, for the examples."""
+    count); it is called only when the failed fetches break their limit, for the examples.
+    ``out_of_range`` gives the pages a date-range run parsed but found published outside its range; it is
+    called only when such a run loaded nothing."""
     engine = make_engine(engine_url)
     try:
         with engine.connect() as conn:
@@ -77,6 +80,7 @@ def run_checks(
                 failures += _discovery_failed(run, discovery)
                 failures += _nothing_discovered(conn, run, discovery, recent_runs)
                 failures += _range_empty(run, discovery)
+                failures += _range_all_outside(run, out_of_range)
                 failures += _fetch_failures(
                     conn, run, max_failed_fetch_ratio, min_fetched_for_ratio, failed_fetches
                 )
@@ -177,6 +181,25 @@ def _range_empty(run: Mapping[str, Any], discovery: Sequence[Mapping[str, Any]])
     return [
         f"{_who(run)}: date-range run {run['range_since'].isoformat()}..{until}: its sitemaps gave no "
         f"entry in the range; read: {read}"
+    ]
+
+
+def _range_all_outside(run: Mapping[str, Any], out_of_range: Callable[[], Sequence[str]] | None) -> list[str]:
+    """A date-range run whose sitemaps could not rule its pages out (dated only by lastmod, or not at all)
+    and whose every parsed page was published outside the range: nothing of the range was found, which
+    must not pass as an empty success."""
+    if run["kind"] != "backfill" or run["range_since"] is None or out_of_range is None:
+        return []
+    held = ("inserted", "updated", "unchanged", "quarantined", "failed", "known_unchanged")
+    if any(int(run[name]) for name in held):
+        return []
+    pages = list(out_of_range())
+    if not pages:
+        return []
+    until = run["range_until"].isoformat() if run["range_until"] else "today"
+    return [
+        f"{_who(run)}: date-range run {run['range_since'].isoformat()}..{until}: its sitemaps could not rule "
+        f"out {len(pages)} page(s), but every one was published outside the range, e.g. {_listed(pages)}"
     ]
 
 

@@ -131,6 +131,21 @@ def test_a_range_the_sitemaps_cannot_cover_fails_with_its_reason(
     assert _loaded(tmp_path / "data", key) == set()
 
 
+def test_a_range_before_a_lastmod_only_site_began_fails_with_its_reason(
+    layouts: tuple[str, Path], tmp_path: Path
+) -> None:
+    # Parts and entries dated only by a later lastmod cannot be ruled out for 2019: every page is fetched,
+    # and every one was published after the range. That is a run that found nothing of its range.
+    done = _ingest(layouts, tmp_path / "data", "numbered", "2019-01-01", "2019-01-31")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "date-range run 2019-01-01..2019-01-31: its sitemaps could not rule out" in done.stderr
+    assert (
+        "but every one was published outside the range, e.g. https://www.numbered-parts.example/"
+        in done.stderr
+    )
+    assert _loaded(tmp_path / "data", "numbered") == set()
+
+
 def test_a_range_over_a_source_without_sitemap_indexes_is_refused(
     layouts: tuple[str, Path], tmp_path: Path
 ) -> None:
