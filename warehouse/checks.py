@@ -6,8 +6,9 @@ example URLs, so that the failed task's message alone tells the operator what is
 Besides the data's quality, a run fails when it did not really crawl (docs/operations.md, "Which runs
 fail"): every discovery URL failed; an ingest run discovered nothing although the source loaded articles in
 its recent runs; a date-range run's sitemaps had no entry in the range, or every page they led to was
-published outside it; too many article fetches failed or met a bot challenge. A run that found only articles the warehouse holds unchanged (``known_unchanged``)
-passes. A re-parse fetches nothing, so the discovery and fetch rules do not apply to it.
+published outside it; too many article fetches failed or met a bot challenge. A run that found only
+articles the warehouse holds unchanged (``known_unchanged``) passes. A re-parse fetches nothing, so the
+discovery and fetch rules do not apply to it.
 """
 
 from __future__ import annotations
