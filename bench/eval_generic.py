@@ -13,7 +13,9 @@ date, pair with its versions sorted by version number (V1, V1_1, V2…). Figures
 - authors: the same set of names, case-folded (both empty counts as equal).
 
 Run: ``.venv/bin/python bench/eval_generic.py`` (``--append docs/benchmarks.md`` to record the table,
-``--limit N`` for a quick look, ``--worst 10`` to list the pages that score lowest).
+``--limit N`` for a quick look, ``--worst 10`` to list the pages that score lowest). With
+``--trafilatura-eval [PATH]`` the same run also scores trafilatura's own evaluation set
+(bench/eval_trafilatura_set.py) and prints both sets side by side.
 """
 
 from __future__ import annotations
@@ -275,7 +277,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(EXTRACTORS), help="run one extractor")
     parser.add_argument("--worst", type=int, default=0, help="list the N pages with the lowest body F1")
     parser.add_argument("--append", type=Path, help="append the table to this Markdown file")
+    parser.add_argument(
+        "--trafilatura-eval",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="also score trafilatura's evaluation set (bench/eval_trafilatura_set.py) from this checkout"
+        " (default $NEWSETL_TRAFILATURA_EVAL or data/bench/trafilatura) and print both sets side by side",
+    )
     args = parser.parse_args(argv)
+    # The shared table printer and the second set's script live beside this file.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import eval_trafilatura_set
+    import report
+
+    second = None
+    if args.trafilatura_eval is not None:
+        items = eval_trafilatura_set.load_items(args.trafilatura_eval or None)  # fails early when absent
+        second = eval_trafilatura_set.run(items[: args.limit or None], args.only)
 
     cases = load_cases(args.fixtures)
     if args.limit:
@@ -286,18 +305,53 @@ def main(argv: list[str] | None = None) -> int:
         ranked = sorted(summary.scores, key=lambda s: _f1(s.precision, s.recall))[: args.worst]
         for s in ranked:
             print(f"  P={s.precision:.2f} R={s.recall:.2f} {s.case.name}")
-    # The shared table printer lives beside this file; the quality test imports this module by path.
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import report
-
+    if second is None:
+        report.publish(
+            f"Generic extraction, {len(cases)} fundus pages, one core",
+            ".venv/bin/python bench/eval_generic.py --append docs/benchmarks.md",
+            table(summaries),
+            packages=("trafilatura",),
+            doc=args.append,
+        )
+        return 0
     report.publish(
-        f"Generic extraction, {len(cases)} fundus pages, one core",
-        ".venv/bin/python bench/eval_generic.py --append docs/benchmarks.md",
-        table(summaries),
+        f"Generic extraction, {len(cases)} fundus pages and {second[0].pages} pages of trafilatura's"
+        " evaluation set, one core",
+        ".venv/bin/python bench/eval_generic.py --trafilatura-eval PATH --append docs/benchmarks.md",
+        "\n\n".join(
+            (
+                side_by_side(summaries, second),
+                "Fundus set, body as 4-word shingles:",
+                table(summaries),
+                "trafilatura's set, snippets found (its own scoring):",
+                eval_trafilatura_set.table(second),
+            )
+        ),
         packages=("trafilatura",),
         doc=args.append,
     )
     return 0
+
+
+def side_by_side(fundus: list[Summary], snippets: list) -> str:
+    """One row per extractor: fundus body F1 and trafilatura-set snippet F1 (whole, tune and held-out)."""
+    lines = [
+        "| extractor | fundus body P / R / F1 | trafilatura set P / R / F1 | F1 tune half"
+        " | F1 held-out half |",
+        "|---|---|---|---|---|",
+    ]
+    by_name = {s.name: s for s in snippets}
+    for f in fundus:
+        s = by_name.get(f.name)
+        if s is None:
+            continue
+        whole = s.total
+        lines.append(
+            f"| {f.name} | {f.precision:.3f} / {f.recall:.3f} / **{f.f1:.3f}** | {whole.precision:.3f} /"
+            f" {whole.recall:.3f} / **{whole.f1:.3f}** | {s.halves['tune'].f1:.3f}"
+            f" | {s.halves['held out'].f1:.3f} |"
+        )
+    return "\n".join(lines)
 
 
 def _f1(p: float, r: float) -> float:

@@ -29,10 +29,50 @@ BOILERPLATE = re.compile(
     r"dieses thema im programm|hauptinhalt$|il vous reste|la suite est réservée|"
     r"hat ihnen dieser artikel gefallen|wir freuen uns über ihr feedback|ihre meinung ist uns wichtig|"
     r"du musst dich einloggen|infos zum zitiervorschlag|auch interessant|bitte beachten:?$|"
-    r"folgst du schon|mehr lesekomfort|our website is (the|your) (place|destination))",
+    r"folgst du schon|mehr lesekomfort|our website is (the|your) (place|destination)|"
+    # Labels of the page's metadata and widgets ("Kategorie: News", "Tags: …", "Teilen mit:").
+    r"(kategorien?|categor(y|ies)|tags?|schlagw(ö|o)rter|filed under|posted in|release date|aufrufe)\s*:|"
+    r"keine kommentare|no comments|wird geladen|teilen mit:|"
+    r"(sie sind|du bist) (aktuell |derzeit )?nicht (eingeloggt|angemeldet)|you are not logged in)",
 )
 BOILERPLATE_MAX_CHARS = 300
 """Longer blocks are text even when they start like boilerplate ("Comments made by the minister…")."""
+
+# Pointers to other pages that open a line ("À lire aussi : …", "PUEDES VER: …", "Weitere Themen"): the
+# recirculation teasers of many languages. Only short lines (a label, or a label and a headline).
+RECIRCULATION = re.compile(
+    r"^(à lire aussi|a lire aussi|lire aussi|lisez aussi|voir aussi|à voir aussi|"
+    r"lee también|leer también|lea también|lee más|leer más|puedes ver|te puede interesar|"
+    r"también te puede interesar|te recomendamos|mira también|"
+    r"leia também|leia mais|veja também|leggi anche|vedi anche|"
+    r"czytaj (też|także|więcej)|zobacz (też|także|również)|dowiedz się więcej|"
+    r"lesen sie (auch|mehr)|mehr dazu|weitere (artikel|themen|aktuelle themen|beiträge|nachrichten)\b|"
+    r"vorschau auf den nächsten artikel|nächster artikel|vorheriger artikel|"
+    r"(previous|next) (article|post|story)|more (from|on) |related (content|coverage|posts?)\b|"
+    r"lue myös|läs också|läs mer|les også|læs også|lees ook|lees meer)"
+)
+RECIRCULATION_MAX_CHARS = 160
+
+# Promotion of the publisher itself anywhere in a short block: follow us on a network, get the app, the
+# newsletter or a subscription, a paywall's notice, affiliate and advertising disclosures.
+PROMO = re.compile(
+    r"^(follow|siguenos|síguenos|sígannos|suivez|folge|folgen sie|seguici|segue|obserwuj|join|únete|"
+    r"rejoignez|abonniere)( [@\w.]+){0,3} (on|en|auf|sur|su|na|in|no|em|op|via) (twitter|x|facebook|"
+    r"instagram|telegram|whatsapp|tiktok|youtube|"
+    r"linkedin|threads|bluesky|mastodon|google news)\b|"
+    r"\bdownload (the|our) .{0,40}\bapps? (for|on) (ios|android|iphone|ipad)\b|"
+    r"\b(subscribe|sign up|anmelden|abonnieren|abonnez|inscrivez|suscríbete|regístrate)\b.{0,60}\bnewsletter|"
+    r"\bnewsletter\b.{0,60}\b(subscribe|sign up|anmelden|abonnieren|erhalten sie|receive|inscri|suscr)|"
+    r"\b(please )?subscribe to (the|our)\b|\balready a subscriber\b|\bsubscribers? (also )?receive\b|"
+    r"\bto (view|read|continue reading) the full (story|article)\b|"
+    r"\baffiliate[- ]?links?\b|\bthis (post|article) contains (references|affiliate|links)\b|"
+    r"\benthält (werbung|affiliate)|^\*?werbung\b|\bbei den verlinkungen handelt es sich\b|"
+    r"\balle angaben ohne gewähr\b|\btodos los derechos reservados\b|\btous droits réservés\b|"
+    r"\balle rechte vorbehalten\b|\bmateriał chroniony prawem\b|"
+    r"\b(let us know|tell us) in the comments\b|\bin den kommentaren\b|\bgive us feedback\b"
+)
+PROMO_MAX_CHARS = 250
+"""A promotion is a line or two; a longer paragraph mentioning a newsletter is the article's text."""
 
 EDGE_BLOCKS = 3
 """How many blocks at each end of the body are checked for datelines, bylines and credits."""
@@ -42,6 +82,9 @@ CREDIT_MAX_CHARS = 40
 _DATE_LINE = re.compile(
     r"\b(19|20)\d\d\b|\b\d{1,2}:\d\d\b|\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\d{4}年\d{1,2}月"
 )
+BIO_MAX_CHARS = 400
+"""An author's presentation is a sentence or two."""
+_BIO_VERBS = ("is", "was", "ist", "war", "est", "es", "è", "jest", "er", "är", "is een")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»’'。！？]$")
 
 LD_SUPPORT = 0.5
@@ -52,8 +95,11 @@ LD_EXTENDS = 1.5
 """...and it replaces the extracted body when it is this many times longer (the extractor stopped early)."""
 
 
-def clean_blocks(blocks: Iterable[Block], *, headline: str, authors: Iterable[str] = ()) -> list[Block]:
-    """Drop boilerplate, repeats of the headline, repeated blocks and edge noise; keep the order."""
+def clean_blocks(
+    blocks: Iterable[Block], *, headline: str, authors: Iterable[str] = (), people: Iterable[str] = ()
+) -> list[Block]:
+    """Drop boilerplate, repeats of the headline, repeated blocks and edge noise; keep the order.
+    ``people`` are the authors who are persons (not the publisher): their presentation at the end goes."""
     seen: set[str] = set()
     head = loose(headline)
     kept: list[Block] = []
@@ -72,12 +118,16 @@ def clean_blocks(blocks: Iterable[Block], *, headline: str, authors: Iterable[st
             continue  # the page's h1, often with its kicker glued on ("TopicHeadline")
         seen.add(key)
         kept.append(block)
-    return trim_edges(kept, authors=authors)
+    return trim_edges(kept, authors=authors, people=people)
 
 
-def trim_edges(blocks: list[Block], *, authors: Iterable[str] = ()) -> list[Block]:
-    """Take datelines, bylines and credits off the ends of the body, where extractors leave them."""
+def trim_edges(
+    blocks: list[Block], *, authors: Iterable[str] = (), people: Iterable[str] = ()
+) -> list[Block]:
+    """Take datelines, bylines, credits and the author's presentation off the ends of the body, where
+    extractors leave them."""
     names = {loose(a) for a in authors}
+    persons = {loose(p) for p in people} - {""}
 
     def noise(block: Block) -> bool:
         if isinstance(block, ListBlock) or len(block.text) > EDGE_MAX_CHARS:
@@ -89,15 +139,37 @@ def trim_edges(blocks: list[Block], *, authors: Iterable[str] = ()) -> list[Bloc
             len(text.split()) <= 8 and _DATE_LINE.search(text) is not None and not _SENTENCE_END.search(text)
         )
 
+    def bio(block: Block) -> bool:
+        # "Jane Doe is a reporter at …" under the article. Persons only: a publisher named as the author
+        # ("Ukrainska Pravda is the place where …") is presenting itself, which its own parser keeps.
+        if isinstance(block, ListBlock) or len(block.text) > BIO_MAX_CHARS:
+            return False
+        text = loose(block.text)
+        return any(text.startswith(f"{name} {verb} ") for name in persons for verb in _BIO_VERBS)
+
     head = [b for b in blocks[:EDGE_BLOCKS] if not noise(b)]
     middle = blocks[EDGE_BLOCKS:-EDGE_BLOCKS] if len(blocks) > 2 * EDGE_BLOCKS else []
     tail_start = max(EDGE_BLOCKS, len(blocks) - EDGE_BLOCKS)
-    tail = [b for b in blocks[tail_start:] if not noise(b)]
+    tail = [b for b in blocks[tail_start:] if not noise(b) and not bio(b)]
     kept = head + middle + tail
-    while kept and (isinstance(kept[-1], Heading) or _is_credit(kept[-1])):
+    while kept and (_is_box_title(kept[-1]) or _is_credit(kept[-1])):
         # A heading with nothing after it titles a box the extractor cut off ("Related", "More").
         kept.pop()
     return kept
+
+
+def _is_box_title(block: Block) -> bool:
+    """A heading that titles something; a long bold sentence (a closing paragraph set in bold) is text."""
+    return isinstance(block, Heading) and not (
+        len(block.text) > EDGE_MAX_CHARS and _SENTENCE_END.search(block.text)
+    )
+
+
+def drop_links(blocks: list[Block], links: set[str]) -> list[Block]:
+    """Without the paragraphs and headings whose whole text is a link's (teasers of other pages); the
+    blocks as they are when that would take most of them (a page whose text is all linked)."""
+    kept = [b for b in blocks if isinstance(b, ListBlock) or loose(b.text) not in links]
+    return kept if 2 * len(kept) >= len(blocks) else blocks
 
 
 def _is_credit(block: Block) -> bool:
@@ -121,8 +193,11 @@ def _word_overlap(a: str, b: str) -> float:
 
 
 def is_boilerplate(text: str) -> bool:
+    folded = text.casefold().lstrip("•-–—►▶»>* ")
     return (
-        len(text) <= BOILERPLATE_MAX_CHARS and BOILERPLATE.match(text.casefold().lstrip("•-–— ")) is not None
+        (len(text) <= BOILERPLATE_MAX_CHARS and BOILERPLATE.match(folded) is not None)
+        or (len(text) <= RECIRCULATION_MAX_CHARS and RECIRCULATION.match(folded) is not None)
+        or (len(text) <= PROMO_MAX_CHARS and PROMO.search(folded) is not None)
     )
 
 

@@ -9,8 +9,9 @@ changed.
 from __future__ import annotations
 
 import re
+from urllib.parse import urldefrag, urljoin
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from transforms.blocks import Block, ListBlock
 from transforms.html_blocks import html_to_blocks
@@ -35,11 +36,28 @@ _NBSP_MARKS = {"\u00a0": "\ue000", "\u202f": "\ue001", "\u2007": "\ue002"}
 _NBSP_ENTITY = re.compile(r"&(nbsp|#160|#x0*a0);", re.IGNORECASE)
 
 
+# Side boxes that are not side boxes: some sites wrap the whole article in an aside (or a nav); the page's h1
+# inside one says it holds the article.
+HOLDS_ARTICLE = "h1"
+NOSCRIPT_CONTENT_CHARS = 2000
+"""A noscript this long is the page for readers without JavaScript (the article), not a tracking pixel."""
+
+
 def pruned_copy(tree: LexborHTMLParser) -> LexborHTMLParser:
-    """A copy of the page's tree without the :data:`NOT_CONTENT` elements."""
-    copy = tree.clone()
+    """A copy of the page's tree without the :data:`NOT_CONTENT` elements (but for side boxes holding the
+    article and a noscript holding the page)."""
+    try:
+        copy = tree.clone()
+    except SelectolaxError:
+        # lexbor fails to clone some trees ("Can't create a new document", seen on a real Deutschlandfunk
+        # page); parsing the serialised page again gives the same tree, at the cost of a second parse.
+        copy = LexborHTMLParser(tree.html or "")
     for selector in NOT_CONTENT:
         for node in copy.css(selector):
+            if selector in ("nav", "aside") and node.css_first(HOLDS_ARTICLE) is not None:
+                continue
+            if selector == "noscript" and len(node.text(deep=True)) >= NOSCRIPT_CONTENT_CHARS:
+                continue
             node.decompose()
     return copy
 
@@ -48,6 +66,20 @@ def visible_text(pruned: LexborHTMLParser) -> str:
     """The text a reader sees on the page, compared loosely (``transforms.shingles.loose``)."""
     root = pruned.body
     return loose(root.text(deep=True, separator=" ")) if root is not None else ""
+
+
+def link_texts(pruned: LexborHTMLParser, url: str) -> set[str]:
+    """The texts of the page's links to other pages, of two words or more, compared loosely: a paragraph
+    that is nothing but one of them points to another page (a teaser). Links within the page (a table of
+    contents, a live blog's entries) do not count."""
+    here = urldefrag(url).url
+    found = set()
+    for node in pruned.css("a[href]"):
+        target = urldefrag(urljoin(url, node.attributes.get("href") or "")).url
+        text = loose(node.text(deep=True, separator=" "))
+        if " " in text and target != here:
+            found.add(text)
+    return found
 
 
 def extract_blocks(pruned: LexborHTMLParser, url: str) -> list[Block]:
@@ -60,7 +92,7 @@ def extract_blocks(pruned: LexborHTMLParser, url: str) -> list[Block]:
         url=url,
         output_format="html",
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
         include_images=False,
         include_links=False,
         # Bold survives, so that a bold-only paragraph ("Background:") becomes a heading line, as the site

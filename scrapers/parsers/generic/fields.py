@@ -1,7 +1,8 @@
 """The fields of an article page of any site, read by the generic parser.
 
 Fields come from the page's JSON-LD article object first, then OpenGraph and other meta tags, then a few
-widespread markup conventions (``time[datetime]``, ``rel=author``, ``h1``). The body comes from
+widespread markup conventions (``time[datetime]``, ``rel=author``); the headline is chosen among the ``h1``,
+meta tags, JSON-LD and ``<title>`` by agreement (``headline``). The body comes from
 trafilatura (``extraction``), then is cleaned (``cleaning``): boilerplate lines and repeats of the headline
 go, and when the JSON-LD ``articleBody`` is present it arbitrates which extracted blocks belong to the
 article. How it works and how well it does on real pages: docs/generic-extraction.md.
@@ -22,10 +23,12 @@ from scrapers.parsers.generic.cleaning import (
     LD_SUPPORT,
     char_count,
     clean_blocks,
+    drop_links,
     extends,
     filter_by_reference,
 )
-from scrapers.parsers.generic.extraction import extract_blocks, pruned_copy, visible_text
+from scrapers.parsers.generic.extraction import extract_blocks, link_texts, pruned_copy, visible_text
+from scrapers.parsers.generic.headline import H1, Candidate, choose_headline, visible_h1
 from scrapers.parsers.metadata import (
     clean,
     jsonld_authors,
@@ -71,8 +74,6 @@ MODIFIED_META = (
 )
 TAG_META = ("news_keywords", "keywords", "article:tag", "parsely-tags", "sailthru.tags")
 SECTION_META = ("article:section", "parsely-section", "section")
-# Separators publishers put between a title and their own name ("Title | Site", "Title - Site").
-_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:»]\s+")
 LEAD_MIN_CHARS = 60
 """A description shorter than this is a label ("Latest news"), not a lead paragraph."""
 
@@ -111,15 +112,20 @@ class GenericArticle:
 
     @cached_property
     def _headline(self) -> str:
-        candidates: list[tuple[str, str]] = [("jsonld", clean(self.ld.get("headline")))]
-        candidates += [(f"meta:{key}", clean(self.meta.get(key))) for key in HEADLINE_META]
-        candidates += [("markup:h1", self.page.text_of("h1")), ("title", self.page.title)]
-        for origin, value in candidates:
-            value = self._strip_site_name(value)
-            if value:
-                self.sources_used["headline"] = origin
-                return value
-        raise NotAnArticle("no_headline", f"{self.page.url}: no headline in JSON-LD, meta tags, h1 or title")
+        """The headline a reader sees, chosen by agreement among the h1, meta tags, JSON-LD and title
+        (``headline.choose_headline``); ``sources_used["headline"]`` names the source whose text it is."""
+        sites = self._site_names()
+        candidates = [Candidate(H1, visible_h1(self.page.tree, sites))]
+        candidates.append(Candidate("jsonld", clean(self.ld.get("headline"))))
+        candidates += [Candidate(f"meta:{key}", clean(self.meta.get(key))) for key in HEADLINE_META]
+        candidates.append(Candidate("title", self.page.title))
+        chosen = choose_headline(candidates, sites)
+        if chosen is None:
+            raise NotAnArticle(
+                "no_headline", f"{self.page.url}: no headline in JSON-LD, meta tags, h1 or title"
+            )
+        self.sources_used["headline"] = chosen.origin
+        return chosen.text
 
     def authors(self) -> tuple[str, ...]:
         return self._authors
@@ -250,7 +256,9 @@ class GenericArticle:
     def _blocks(self) -> tuple[Block, ...]:
         authors = self.authors()
         extracted = extract_blocks(self._pruned, self.page.url)
-        blocks = clean_blocks(extracted, headline=self.headline(), authors=authors)
+        people = tuple(a for a in authors if not self._is_publisher(a))
+        cleaned = clean_blocks(extracted, headline=self.headline(), authors=authors, people=people)
+        blocks = drop_links(cleaned, self._links)
         ld_body = self.ld.get("articleBody")
         if isinstance(ld_body, str) and blocks:
             kept = filter_by_reference(blocks, ld_body)
@@ -300,6 +308,10 @@ class GenericArticle:
             if loose(lead) in self._visible_text:
                 return Paragraph(lead)
         return None
+
+    @cached_property
+    def _links(self) -> set[str]:
+        return link_texts(self._pruned, self.page.url)
 
     @cached_property
     def _visible_text(self) -> str:
@@ -355,13 +367,12 @@ class GenericArticle:
         if value is not None:
             self.sources_used[field] = origin
 
-    def _strip_site_name(self, title: str) -> str:
-        """``"Headline | Site"`` -> ``"Headline"`` when the tail is the site's name."""
-        site = clean(self.meta.get("og:site_name")) or self.source.label
-        parts = _TITLE_SEPARATOR.split(title)
-        if len(parts) > 1 and site and loose(parts[-1]) in (loose(site), loose(site_host(self.page.url))):
-            return title[: title.rfind(parts[-1])].rstrip(" |-–—·:»")
-        return title
+    def _site_names(self) -> tuple[str, ...]:
+        """The names a title's tail may give the site by: ``og:site_name``, the source's label, the host
+        with and without ``www.``."""
+        host = site_host(self.page.url)
+        bare = host.removeprefix("www.")
+        return (clean(self.meta.get("og:site_name")), self.source.label, host, bare)
 
 
 def _has_offset(value: str) -> bool:
