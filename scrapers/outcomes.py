@@ -31,8 +31,9 @@ class OutcomeLog:
         http_status: int | None = None,
         *,
         record_url: str | None = None,
+        fetched_with: str | None = None,
     ) -> None:
-        line = outcome_line(url, outcome, reason, http_status, record_url)
+        line = outcome_line(url, outcome, reason, http_status, record_url, fetched_with)
         self.latest[url] = line
         if self._file is not None:
             self._file.write(json.dumps(line, ensure_ascii=False) + "\n")

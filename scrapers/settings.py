@@ -66,19 +66,21 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scrapers.middlewares.robots.SettledRobotsTxtMiddleware": 100,
     "scrapers.middlewares.retry.BackoffRetryMiddleware": 550,
+    # After the retries and robots.txt: says how each request of the source is fetched (a browser's
+    # fingerprint, rendering), and asks once more as a browser for an article a plain request was refused.
+    "scrapers.middlewares.fetch_options.FetchOptionsMiddleware": 560,
     # Closest to the download handler: sees each attempt, the body still as received.
     "scrapers.middlewares.warc.WarcArchiveMiddleware": 950,
 }
 
-# The mirror handler fetches from NEWSETL_MIRROR when set; the handler behind it is plain Scrapy HTTP,
-# or scrapy-impersonate's browser TLS fingerprint only when NEWSETL_IMPERSONATE asks for it.
+# The mirror handler fetches from NEWSETL_MIRROR when set; the handler behind it is scrapy-impersonate's,
+# which is plain Scrapy HTTP unless a request names a browser: its source's `impersonate`, else
+# NEWSETL_IMPERSONATE (scrapers/middlewares/fetch_options.py). NEWSETL_CHROMIUM: the browser of sources
+# with `render: true` (empty: chromium on PATH).
 NEWSETL_MIRROR = _settings.mirror
 NEWSETL_IMPERSONATE = _settings.impersonate
-NEWSETL_INNER_DOWNLOAD_HANDLER = (
-    "scrapy_impersonate.ImpersonateDownloadHandler"
-    if _settings.impersonate
-    else "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
-)
+NEWSETL_CHROMIUM = _settings.chromium
+NEWSETL_INNER_DOWNLOAD_HANDLER = "scrapy_impersonate.ImpersonateDownloadHandler"
 # Only http and https: Scrapy's file handler would read a local file a sitemap or a redirect names (and
 # ignores DOWNLOAD_MAXSIZE), and ftp, s3 and data have no place in a news crawl.
 DOWNLOAD_HANDLERS = {

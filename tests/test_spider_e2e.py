@@ -220,4 +220,12 @@ def _all_records(warcs: list[Path]) -> list[tuple[str, str | None, str]]:
 
 def test_outcome_lines_are_json_with_the_contract_keys(full_crawl) -> None:
     for line in (full_crawl.run_dir / "outcomes.jsonl").read_text(encoding="utf-8").splitlines():
-        assert set(json.loads(line)) == {"url", "outcome", "reason", "http_status"}
+        parsed = json.loads(line)
+        # pravda's entry impersonates Chrome: a parsed page says how it was fetched.
+        assert (
+            {"url", "outcome", "reason", "http_status"}
+            <= set(parsed)
+            <= {"url", "outcome", "reason", "http_status", "record_url", "fetched_with"}
+        )
+        if parsed["outcome"] == "parsed":
+            assert parsed["fetched_with"] == "impersonate:chrome"

@@ -51,7 +51,13 @@ def test_faults_end_in_retries_or_failed_outcomes_and_nothing_is_lost(fixture_si
     assert outcomes[rus[1]]["outcome"] == "parsed"  # after the reset
     assert outcomes[rus[3]]["outcome"] == "parsed"  # after the truncated body
     assert outcomes[rus[4]]["outcome"] == "parsed"  # after the timeout
-    assert outcomes[rus[2]] == {"url": rus[2], "outcome": "failed", "reason": "HTTP 503", "http_status": 503}
+    assert outcomes[rus[2]] == {
+        "url": rus[2],
+        "outcome": "failed",
+        "reason": "HTTP 503",
+        "http_status": 503,
+        "fetched_with": "impersonate:chrome",  # pravda's entry: every request goes out as Chrome
+    }
     assert {i["url"] for i in run.items} == set(rus) - {rus[2]}
     stats = run.stats
     assert stats["newsetl/retry/waits"] == 1  # only the 429 asked for a wait; backoff is off in tests

@@ -42,9 +42,8 @@ def test_polite_defaults() -> None:
     assert s["DOWNLOAD_DELAY"] == 0.5 == s["AUTOTHROTTLE_START_DELAY"]
     assert s["DOWNLOAD_MAXSIZE"] == 8 * 1024 * 1024 and s["RETRY_TIMES"] == 3 and s["429"] is True
     assert str(s["USER_AGENT"]).startswith("newsetl/")
-    assert (
-        s["NEWSETL_INNER_DOWNLOAD_HANDLER"] == "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
-    )
+    # scrapy-impersonate's handler always: it fetches as plain Scrapy HTTP unless a request names a browser.
+    assert s["NEWSETL_INNER_DOWNLOAD_HANDLER"] == "scrapy_impersonate.ImpersonateDownloadHandler"
 
 
 def test_tests_and_operators_tune_it_through_the_environment() -> None:

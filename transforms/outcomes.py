@@ -19,7 +19,12 @@ OUTCOMES = ("parsed", "not_article", "failed", "skipped")
 
 
 def outcome_line(
-    url: str, outcome: str, reason: str = "", http_status: int | None = None, record_url: str | None = None
+    url: str,
+    outcome: str,
+    reason: str = "",
+    http_status: int | None = None,
+    record_url: str | None = None,
+    fetched_with: str | None = None,
 ) -> dict[str, Any]:
     """One line of the file; raises ``ValueError`` for an outcome that is not one of :data:`OUTCOMES`."""
     if outcome not in OUTCOMES:
@@ -27,6 +32,8 @@ def outcome_line(
     line: dict[str, Any] = {"url": url, "outcome": outcome, "reason": reason, "http_status": http_status}
     if record_url is not None and record_url != url:
         line["record_url"] = record_url
+    if fetched_with:
+        line["fetched_with"] = fetched_with
     return line
 
 

@@ -54,6 +54,8 @@ class Settings:
     user_agent: str = DEFAULT_USER_AGENT
     # Browser TLS fingerprint for scrapy-impersonate (e.g. "chrome"); empty means plain Scrapy HTTP.
     impersonate: str = ""
+    # The Chromium of sources with render: true; empty means chromium on the PATH.
+    chromium: str = ""
     concurrent_requests_per_domain: int = 2
     download_delay: float = 0.5
     autothrottle: bool = True
@@ -116,6 +118,7 @@ class Settings:
             mirror=get("NEWSETL_MIRROR", "").rstrip("/"),
             user_agent=get("NEWSETL_USER_AGENT", "") or defaults.user_agent,
             impersonate=get("NEWSETL_IMPERSONATE", ""),
+            chromium=get("NEWSETL_CHROMIUM", ""),
             concurrent_requests_per_domain=_int(
                 get("NEWSETL_CONCURRENT_REQUESTS_PER_DOMAIN", str(defaults.concurrent_requests_per_domain)),
                 "NEWSETL_CONCURRENT_REQUESTS_PER_DOMAIN",

@@ -42,6 +42,11 @@ class Source:
     article_pattern: str | None = None
     # Hours without a new article after which v_source_freshness marks the source stale.
     max_quiet_hours: int = DEFAULT_MAX_QUIET_HOURS
+    # A browser whose TLS and header fingerprint every request of the source takes (scrapy-impersonate's
+    # names: chrome, safari, firefox, edge, chrome124…); None: plain HTTP (or NEWSETL_IMPERSONATE).
+    impersonate: str | None = None
+    # Article pages read through a headless Chromium, for text that exists only after the page's scripts ran.
+    render: bool = False
 
     def select_editions(self, wanted: Iterable[str]) -> tuple[str, ...]:
         """The editions asked for (``all`` or nothing means every one), in the order given, without repeats.
@@ -261,6 +266,8 @@ def _source(entry: dict[str, Any]) -> Source:
         enabled=bool(entry.get("enabled", True)),
         article_pattern=entry.get("article_pattern"),
         max_quiet_hours=int(entry.get("max_quiet_hours", DEFAULT_MAX_QUIET_HOURS)),
+        impersonate=entry.get("impersonate"),
+        render=bool(entry.get("render", False)),
     )
 
 

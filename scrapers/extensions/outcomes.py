@@ -25,6 +25,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from scrapers.discovery_log import TOKEN_KEY, DiscoveryLog
+from scrapers.middlewares.fetch_options import FETCHED_WITH
 from scrapers.outcomes import OutcomeLog, RequestedLog
 from scrapers.pipelines.skip import SkipItem
 from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
@@ -90,7 +91,14 @@ class OutcomeTracker(OutcomeLog):
         # By now the item is the exported dict (RecordToDictPipeline runs last).
         record_url = item.get("url") if isinstance(item, dict) else getattr(item, "url", None)
         discovered = response.meta.get("discovered_url", response.url)
-        self.record(discovered, "parsed", "", response.status, record_url=record_url)
+        self.record(
+            discovered,
+            "parsed",
+            "",
+            response.status,
+            record_url=record_url,
+            fetched_with=response.meta.get(FETCHED_WITH),
+        )
 
     def item_dropped(self, item: Any, response: Response, exception: Exception, spider: Spider) -> None:
         url = response.meta.get("discovered_url", response.url)

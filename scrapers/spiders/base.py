@@ -32,6 +32,7 @@ from scrapers.discovery import (
 from scrapers.discovery_log import DiscoveryFetch, DiscoveryLog
 from scrapers.extensions.outcomes import OutcomeTracker
 from scrapers.known import KnownUrls
+from scrapers.middlewares.fetch_options import FETCHED_WITH, both_refused, impersonation_browsers
 from scrapers.middlewares.guard import RefusedRequest
 from scrapers.middlewares.robots import ROBOTS_UNAVAILABLE, RobotsUnavailable
 from scrapers.parsers import PARSERS, parse_page
@@ -124,6 +125,13 @@ class NewsSpider(Spider):
                     f"sources={path!r}: source {self.source.key!r}: discovery URL {entry!r} "
                     f"{URL_PROBLEMS[problem]} (the source's base_url is {self.source.base_url})"
                 )
+        browser = self.source.impersonate
+        if browser is not None and browser not in impersonation_browsers():
+            raise SpiderArgumentError(
+                f"sources={path!r}: source {self.source.key!r}: impersonate {browser!r} is not a browser "
+                "scrapy-impersonate offers; use chrome, safari, firefox, edge or a versioned name such as "
+                "chrome124"
+            )
         if self.date_range is not None:
             refusal = range_refusal(self.source.key, self.source.sitemap_indexes, self.source.base_url)
             if refusal is not None:
@@ -548,8 +556,14 @@ class NewsSpider(Spider):
                 warc_record_id=response.meta.get("warc_record_id"),
             )
         except NotAnArticle as exc:
-            logger.info("not an article: %s (%s)", url, exc)
-            self.outcomes.record(url, "not_article", exc.reason, response.status)
+            logger.info("not an article: %s (%s)%s", url, exc, both_refused(response.meta))
+            self.outcomes.record(
+                url,
+                "not_article",
+                exc.reason,
+                response.status,
+                fetched_with=response.meta.get(FETCHED_WITH),
+            )
             return
         except Exception as exc:  # a parser bug must cost one page, not the crawl
             logger.exception("parser failed on %s", url)
@@ -591,8 +605,9 @@ class NewsSpider(Spider):
         elif failure.check(IgnoreRequest) and "offsite" in str(failure.value):
             self.outcomes.record(url, "skipped", "offsite")
         else:
+            reason += both_refused(request.meta)
             logger.warning("failed %s: %s", url, reason)
-            self.outcomes.record(url, "failed", reason, status)
+            self.outcomes.record(url, "failed", reason, status, fetched_with=request.meta.get(FETCHED_WITH))
 
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:
