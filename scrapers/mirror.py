@@ -131,7 +131,8 @@ def _scrapy_error(exc: CurlRequestError) -> Exception:
     if isinstance(exc, CurlDNSError):
         return CannotResolveHostError(str(exc))
     if exc.code == CurlECode.COULDNT_CONNECT:
-        return DownloadConnectionRefusedError(str(exc))
+        # Scrapy's own client says "Connection refused"; the checks and operators read that.
+        return DownloadConnectionRefusedError(f"Connection refused: {exc}")
     if exc.code == CurlECode.PARTIAL_FILE:  # a body shorter than its Content-Length
         return ResponseDataLossError(str(exc))
     return DownloadFailedError(str(exc))
