@@ -1,4 +1,5 @@
-"""newsetl.export: daily seed files and the Parquet snapshot, from a warehouse filled by the real steps.
+"""newsetl.export: daily seed files and the typed Parquet dataset, from a warehouse filled by the real steps
+(the dataset's types and the other formats: tests/test_typed_export.py).
 
 A partition is a set of crawl runs (what news_export's triggering loads name) or a range of days."""
 
@@ -13,7 +14,7 @@ import pandas as pd
 import wh_factory as factory
 
 from newsetl import pipeline
-from newsetl.export import export_days, export_runs
+from newsetl.export import export_days, export_runs, partitioning
 from transforms.settings import Settings
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 
@@ -47,9 +48,10 @@ def test_export_writes_one_seed_file_per_article_per_day_and_a_snapshot(tmp_path
     assert [p.name[:4] for p in first_day] == ["000_", "001_"]
     assert first_day[0].read_bytes() == factory.seed_text(records[0]).encode("utf-8")
     assert len(list((export / "seed" / "2023-10-02").iterdir())) == 1
-    snapshot = pd.read_parquet(export / "snapshot" / "articles.parquet")
+    snapshot = pd.read_parquet(export / "articles" / "parquet", partitioning=partitioning())
     assert sorted(snapshot["url"]) == sorted(r.url for r in records)
     assert result.snapshot_rows == 3
+    assert result.snapshot_url == str(export / "articles" / "parquet")
 
 
 def test_export_rewrites_its_partitions_days_whole_and_no_other(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The analysts' export, read from the warehouse: which days a set of runs touched, their seed documents
-by day, and the snapshot of the latest articles.
+by day, and the typed article rows (one per article, its latest content).
 
 A partition of the export is a set of crawl runs: the days to write are the days (publication day in UTC,
 or collected day when there is none) of the articles those runs inserted, changed or confirmed, and, for a
@@ -9,19 +9,17 @@ its old day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
+import json
+from collections.abc import Collection, Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import BindParameter, Connection, and_, bindparam, or_, select
 
-from warehouse.models import Article, ArticleVersion
+from warehouse.models import Article, ArticleVersion, SourceRow
 from warehouse.seeds import seed_texts, stored_seeds, write_seed_files
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def touched_days(conn: Connection, run_ids: Iterable[str]) -> list[date]:
@@ -72,9 +70,72 @@ def write_seed_days(
     return dict(sorted(counts.items()))
 
 
-def latest_articles(conn: Connection) -> pd.DataFrame:
-    """The ``v_latest_articles`` view, one row per article, by article id."""
-    import pandas as pd
+STREAM_ROWS = 1000
 
-    frame: Any = pd.read_sql("SELECT * FROM v_latest_articles ORDER BY article_id", conn)
-    return frame
+
+def source_keys(conn: Connection) -> list[str]:
+    """The keys of the sources the warehouse holds (its ``sources`` table), sorted."""
+    return sorted(conn.scalars(select(SourceRow.source)))
+
+
+def typed_articles(
+    conn: Connection,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    sources: Collection[str] = (),
+) -> Iterator[dict[str, Any]]:
+    """One row per article with its latest content, as Python values (aware UTC datetimes, dates, lists of
+    authors and tags), ordered by source, publication time and article id; read while ``conn`` is open.
+
+    ``since`` and ``until`` (inclusive) are UTC publication days: with either, articles without a
+    publication time are left out. ``sources`` (empty: all) keeps those source keys.
+
+    Read from the tables rather than ``v_latest_articles``: the models' ``UTCDateTime`` gives aware
+    datetimes on both engines, where the view's columns come back from SQLite as text. The tags are those
+    of the current version, in page order (the same set ``v_article_tags`` lists).
+    """
+    current = ArticleVersion.__table__.alias("current")
+    query = (
+        select(
+            Article.article_id,
+            Article.url,
+            Article.source,
+            Article.edition,
+            Article.language,
+            Article.detected_language,
+            Article.section,
+            Article.headline,
+            Article.authors,
+            current.c.tags,
+            Article.published_at,
+            Article.modified_at,
+            Article.collected_on,
+            Article.first_seen_at,
+            Article.last_seen_at,
+            Article.word_count,
+            Article.current_version,
+            Article.story_id,
+            Article.content_hash,
+            Article.parser,
+            Article.body_text,
+        )
+        .join(
+            current,
+            and_(current.c.article_id == Article.article_id, current.c.version == Article.current_version),
+        )
+        .order_by(Article.source, Article.published_at, Article.article_id)
+    )
+    if since is not None:
+        query = query.where(Article.published_at >= datetime.combine(since, time(), UTC))
+    if until is not None:
+        query = query.where(Article.published_at < datetime.combine(until + timedelta(days=1), time(), UTC))
+    if sources:
+        keys: BindParameter[str] = bindparam("sources", sorted(set(sources)), expanding=True)
+        query = query.where(Article.source.in_(keys))
+    # Streamed (a server-side cursor on PostgreSQL): the bodies of every article need not fit in memory.
+    for row in conn.execution_options(yield_per=STREAM_ROWS).execute(query).mappings():
+        item = dict(row)
+        item["authors"] = json.loads(item["authors"])
+        item["tags"] = json.loads(item["tags"])
+        yield item

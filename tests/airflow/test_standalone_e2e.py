@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.dataset as ds
 import pytest
 import site_fixtures
 from wh_query import query
@@ -260,4 +261,6 @@ def test_trigger_through_the_rest_api_fills_the_warehouse_and_a_repeat_adds_no_d
     written = {path.read_text(encoding="utf-8").rsplit("\n", 1)[-1]: path for path in files}
     assert len(files) == len(written) == len(stored)
     assert all(written[url].read_text(encoding="utf-8") == text for url, text in stored.items())
-    assert (stack.data_root / "export" / "snapshot" / "articles.parquet").is_file()
+    # And the typed Parquet dataset of every article (its types: tests/test_typed_export.py).
+    dataset = ds.dataset(stack.data_root / "export" / "articles" / "parquet", partitioning="hive")
+    assert dataset.count_rows() == len(stored)
