@@ -182,7 +182,18 @@ def _warehouse_lines(settings: Settings) -> tuple[str, str]:
     return warehouse, export
 
 
-def banner(url: str, login: str, dag_lines: Iterable[str], settings: Settings, logs: str) -> str:
+# What `make demo` crawls is test data; said in the banner so that nobody takes its articles for real news
+# (what the fixture site holds: docs/operations.md, "The demo's data").
+DEMO_DATA = (
+    "TEST DATA, not real news: a few Pravda pages copied under made-up",
+    '"(№…)" headlines and dates, hand-written stories for the other sources',
+    '(docs/operations.md, "The demo\'s data")',
+)
+
+
+def banner(
+    url: str, login: str, dag_lines: Iterable[str], settings: Settings, logs: str, demo: bool = False
+) -> str:
     warehouse, export = _warehouse_lines(settings)
     rows: list[tuple[str, str]] = [("UI", url), ("login", login)]
     rows += [("DAGs" if i == 0 else "", line) for i, line in enumerate(dag_lines)]
@@ -190,6 +201,8 @@ def banner(url: str, login: str, dag_lines: Iterable[str], settings: Settings, l
         rows.append(("crawls", f"the replay server at {settings.mirror}, not the live sites"))
     else:
         rows.append(("crawls", "the live sites (NEWSETL_MIRROR=http://127.0.0.1:PORT crawls a replay)"))
+    if demo:
+        rows += [("data" if i == 0 else "", line) for i, line in enumerate(DEMO_DATA)]
     rows += [
         ("warehouse", warehouse),
         ("CLI", export),
@@ -212,6 +225,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="give up waiting after this many seconds"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="make demo: say that the data is a test site, not real news"
     )
     args = parser.parse_args()
     url = f"http://127.0.0.1:{args.port}"
@@ -252,6 +268,7 @@ def main() -> int:
             _dag_lines(dags, errors, paused_default),
             settings,
             f"{log_dir}/ ({components}; each task's log in the UI)",
+            demo=args.demo,
         )
     )
     follower.join()  # until run.sh stops this process

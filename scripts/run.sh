@@ -271,7 +271,8 @@ say "starting Airflow (${COMPONENTS[*]}; their logs: $LOGS/<component>.log)"
 # Waits for the UI, prints the banner, then repeats the components' errors on the console.
 # shellcheck disable=SC2046
 spawn - python "$PROJECT/scripts/announce_ui.py" --name "$NAME" --port "$PORT" --airflow-home "$AIRFLOW_HOME" \
-    --dags-folder "$AIRFLOW__CORE__DAGS_FOLDER" $(printf -- '--follow %s ' "${COMPONENTS[@]}")
+    --dags-folder "$AIRFLOW__CORE__DAGS_FOLDER" $(printf -- '--follow %s ' "${COMPONENTS[@]}") \
+    $(if [ "$DEMO" = 1 ]; then echo --demo; fi)
 start_component api-server
 LAST+=("$SPAWNED")
 if [ "$DEMO" = 1 ]; then LAST+=("${WATCH[0]#*=}"); fi  # the replay server

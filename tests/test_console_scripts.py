@@ -238,6 +238,7 @@ def test_make_run_banner_says_where_everything_is_and_that_the_dags_start_paused
     assert f"warehouse  sqlite:///{data}/warehouse.sqlite" in banner
     assert f"CLI        export NEWSETL_DATA_ROOT={data}" in banner
     assert "crawls     the live sites" in banner
+    assert "TEST DATA" not in banner  # only the demo's fixture site is test data
     # The console holds this script's lines (and `newsetl db upgrade`'s one) and the banner, none of the
     # components' output.
     before = [line for line in con.text[: con.text.index("  UI ")].splitlines() if line.strip("= ")]
@@ -262,6 +263,9 @@ def test_make_demo_banner_then_ctrl_c_during_the_first_ingest_leaves_nothing(
     assert re.search(r"news_ingest\s+ON", banner) and "new DAGs start switched on" in banner
     assert re.search(r"crawls     the replay server at http://127\.0\.0\.1:\d+", banner)
     assert f"CLI        export NEWSETL_DATA_ROOT={data}" in banner
+    # Nobody may take the fixture site's articles for the day's news.
+    assert "data       TEST DATA, not real news: a few Pravda pages copied under made-up" in banner
+    assert "hand-written stories for the other sources" in banner and "The demo's data" in banner
     # The DAGs start switched on: news_ingest crawls at once. Ctrl-C while it does (or once it did).
     con.wait_for(
         "the first crawl",

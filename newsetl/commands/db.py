@@ -12,7 +12,8 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "db",
-        help="migrate the warehouse (upgrade, downgrade, current), grant analyst access, search articles",
+        help="migrate the warehouse (upgrade, downgrade, current), grant analyst access, search articles, "
+        "summarise it",
         description="The warehouse schema, changed only through Alembic migrations. The warehouse is "
         "NEWSETL_WAREHOUSE_URL, by default the SQLite file warehouse.sqlite under NEWSETL_DATA_ROOT.",
     )
@@ -69,6 +70,18 @@ def register(subparsers: Any) -> None:
     search.add_argument("--limit", type=int, default=20)
     search.set_defaults(handler=_search)
 
+    summary = actions.add_parser(
+        "summary",
+        help="describe the warehouse: engine, revision, rows per table, per source its articles and loads",
+        description="Print the engine, the URL (password hidden), the schema revision, the rows of every "
+        "table and, per source, its articles, their first and last publication, its last load and its "
+        "latest run. Exits 1 when the warehouse is missing, never migrated or behind this version.",
+    )
+    summary.add_argument(
+        "--json", action="store_true", help="print one JSON object instead (see docs/operations.md)"
+    )
+    summary.set_defaults(handler=_summary)
+
 
 def _url(args: argparse.Namespace) -> str:
     return str(args.url or args.settings.resolved_warehouse_url())
@@ -116,14 +129,95 @@ def _current(args: argparse.Namespace) -> int:
     url = _url(args)
     revision = migrate.current(url)
     head = migrate.head()
-    if migrate.sqlite_file_missing(url):
-        print(f"not found (no file at {url}); run: newsetl db upgrade")
-        return 1
-    if revision is None:
-        print(f"not migrated (latest revision is {head}); run: newsetl db upgrade")
+    missing = _not_migrated(url, revision, head)
+    if missing:
+        print(missing)
         return 1
     print(f"{revision} (head)" if revision == head else f"{revision} (latest is {head})")
     return 0
+
+
+def _not_migrated(url: str, revision: str | None, head: str) -> str | None:
+    """The line `db current` and `db summary` print (and exit 1) for a warehouse with no schema yet."""
+    from warehouse import migrate
+
+    if migrate.sqlite_file_missing(url):
+        return f"not found (no file at {url}); run: newsetl db upgrade"
+    if revision is None:
+        return f"not migrated (latest revision is {head}); run: newsetl db upgrade"
+    return None
+
+
+@_database_errors
+def _summary(args: argparse.Namespace) -> int:
+    import json
+
+    from warehouse import migrate
+    from warehouse.summary import summarize
+
+    url = _url(args)
+    revision = migrate.current(url)
+    head = migrate.head()
+    # To stderr: with --json, stdout holds JSON or nothing.
+    missing = _not_migrated(url, revision, head)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
+    if revision != head:
+        # Its tables may lack columns the summary reads: name the cause rather than a missing column.
+        print(f"{revision} (latest is {head}); run: newsetl db upgrade", file=sys.stderr)
+        return 1
+    found = summarize(url)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(found)
+    return 0
+
+
+def _print_summary(found: Any) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    def shown(value: Any) -> Text:
+        # Text, not markup: labels and run ids come from the warehouse and may hold [brackets].
+        if value is None:
+            return Text("-", style="dim")
+        return Text(value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value))
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # piped: one line per row, no wrapping at 80 columns
+    console.print(Text(f"engine    {found.engine}\nurl       {found.url}"))
+    at_head = "(head)" if found.revision == found.head else f"(latest is {found.head})"
+    console.print(Text(f"revision  {found.revision} {at_head}"))
+    rows = ", ".join(f"{name} {count}" for name, count in found.tables.items())
+    console.print(Text(f"rows      {rows}", overflow="fold"))
+    if not found.sources:
+        console.print(Text("no source loaded yet"))
+        return
+    console.print(Text("per source (times UTC):"))
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    for name in ("source", "articles", "first published", "last published", "last load", "latest run"):
+        table.add_column(name, justify="right" if name == "articles" else "left", no_wrap=True)
+    table.add_column("stale", no_wrap=True)
+    for source in found.sources:
+        run = None
+        if source.last_run_started_at is not None:
+            started = source.last_run_started_at.strftime("%Y-%m-%d %H:%M")
+            run = f"{source.last_run_status} {source.last_run_kind} {started}"
+        table.add_row(
+            shown(source.source),
+            shown(source.articles),
+            shown(source.first_published_at),
+            shown(source.last_published_at),
+            shown(source.last_load_at),
+            shown(run),
+            Text("stale", style="red") if source.stale else Text("no"),
+        )
+    console.print(table)
 
 
 def _grant_analyst(args: argparse.Namespace) -> int:
