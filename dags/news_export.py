@@ -9,7 +9,15 @@ the form's `start` and `end` name the days instead. It writes under `data/export
 
 - `seed/{YYYY-MM-DD}/NNN_{hash}.txt` — one seed-format document per article of that day; each day folder
   of the partition is rewritten whole;
-- `snapshot/articles.parquet` — the `v_latest_articles` view (one row per article, UTC timestamps).
+- `articles/parquet/source={key}/published_date={YYYY-MM-DD}/part-0.parquet` — every article of the
+  warehouse, typed (UTC timestamps, dates, authors and tags as lists, `story_id`, `detected_language`,
+  `word_count`, `current_version`; columns in docs/warehouse.md, "Typed export"), a hive-partitioned Parquet
+  dataset that DuckDB, pandas and Spark read directly; rewritten whole after every load and swapped in by a
+  rename. Articles without a publication time are under `published_date=__HIVE_DEFAULT_PARTITION__`.
+
+Its second task, `report`, then writes the analysts' HTML report, `data/report/report.html` (one
+self-contained file, charts embedded: articles per source per day, crawl health, freshness, the largest
+stories across sources, top tags; over the last 30 days of the warehouse). The task log prints its path.
 
 Re-running it is harmless: the same partition gives the same files.
 """
@@ -39,7 +47,7 @@ PARAMS = {
 
 @task(
     execution_timeout=SHORT_TIMEOUT,
-    doc_md="Writes the seed-format files of the partition's days and the Parquet snapshot.",
+    doc_md="Writes the partition's days as seed-format files and every article as a typed Parquet dataset.",
 )
 def export() -> dict[str, object]:
     from dataclasses import asdict
@@ -66,13 +74,27 @@ def export() -> dict[str, object]:
         log.info("partition: the days of the runs %s", ", ".join(run_ids) or "(none)")
         result = export_runs(settings, run_ids)
     log.info(
-        "exported %d document(s) for %d day(s) and %d snapshot row(s) to %s",
+        "exported %d document(s) for %d day(s) to %s, and %d article(s) to %s",
         result.documents,
         len(result.days),
-        result.snapshot_rows,
         result.export_url,
+        result.snapshot_rows,
+        result.snapshot_url,
     )
     return asdict(result)
+
+
+@task(
+    execution_timeout=SHORT_TIMEOUT,
+    doc_md="Writes the HTML report (`data/report/report.html`); the log prints its path.",
+)
+def report() -> str:
+    from newsetl.dag_defaults import task_settings
+    from newsetl.report import summary_line, write_report
+
+    path = write_report(task_settings())
+    log.info("%s", summary_line(path))
+    return str(path)
 
 
 @dag(
@@ -87,7 +109,7 @@ def export() -> dict[str, object]:
     doc_md=__doc__,
 )
 def news_export() -> None:
-    export()
+    export() >> report()
 
 
 news_export()

@@ -91,6 +91,8 @@ def test_export_follows_the_articles_asset(dagbag) -> None:
     assert [(asset.name, asset.uri) for asset in dag.schedule] == [
         ("newsetl_articles", "newsetl://warehouse/articles")
     ]
+    # The report is written after the export, from the same warehouse.
+    assert dag.get_task("export").downstream_task_ids == {"report"}
 
 
 def test_backfill_form_validates_its_fields(dagbag) -> None:

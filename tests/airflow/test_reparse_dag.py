@@ -95,3 +95,7 @@ def test_reparse_reloads_stored_pages_and_versions_only_what_changed(
     files = sorted((data_root / "export" / "seed").glob("*/*.txt"))
     assert len(files) == len(stored) == expected
     assert {p.read_text(encoding="utf-8") for p in files} == set(stored.values())
+    # Its second step writes the HTML report under the data root, after the export.
+    report = data_root / "report" / "report.html"
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'data-chart="articles"' in page
