@@ -48,7 +48,16 @@ clean:
 AIRFLOW_PORT ?= 8080
 export AIRFLOW_PORT
 
-.PHONY: run demo
+.PHONY: run demo postgres postgres-stop
+## make postgres: a PostgreSQL warehouse on this machine without Docker, in data/postgres/ (newsetl db
+## local-postgres start: initialised the first time, migrated, with a read-only 'analyst' role); it prints
+## the NEWSETL_WAREHOUSE_URL to export. make postgres-stop stops it and keeps its data.
+postgres: $(STAMP)
+	@$(VENV)/bin/newsetl db local-postgres start
+
+postgres-stop: $(STAMP)
+	@$(VENV)/bin/newsetl db local-postgres stop
+
 run: $(STAMP)
 	@scripts/run.sh
 

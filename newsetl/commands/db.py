@@ -6,6 +6,7 @@ import argparse
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -81,6 +82,26 @@ def register(subparsers: Any) -> None:
         "--json", action="store_true", help="print one JSON object instead (see docs/operations.md)"
     )
     summary.set_defaults(handler=_summary)
+
+    local = actions.add_parser(
+        "local-postgres",
+        help="run a PostgreSQL warehouse on this machine without Docker (start, stop, status)",
+        description="Initialise (the first time) and start a PostgreSQL cluster from the installed server "
+        "binaries in DIR (default {data root}/postgres), listening on 127.0.0.1 only, with the warehouse "
+        "database 'newsetl' migrated to the latest revision, its owner role 'newsetl' and a read-only role "
+        "'analyst'. Passwords are generated and kept in DIR/passfile (mode 0600), which the printed URLs "
+        "name; none is printed. Run as root, the server runs as the 'postgres' account. 'stop' stops it "
+        "and keeps its data; 'status' exits 0 when it runs, 1 when not.",
+    )
+    local.add_argument("action", choices=("start", "stop", "status"))
+    local.add_argument("--dir", type=Path, help="the cluster's folder (default: {data root}/postgres)")
+    local.add_argument(
+        "--port",
+        type=int,
+        default=5433,
+        help="TCP port on 127.0.0.1, fixed at the first start (default 5433)",
+    )
+    local.set_defaults(handler=_local_postgres)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -260,4 +281,41 @@ def _search(args: argparse.Namespace) -> int:
     for hit in hits:
         published = hit.published_at.date().isoformat() if hit.published_at else "          "
         print(f"{published}  {hit.headline}\n            {hit.source}/{hit.edition}  {hit.url}")
+    return 0
+
+
+def _local_postgres(args: argparse.Namespace) -> int:
+    from newsetl import local_postgres
+    from newsetl.pipeline import absolute_data_root
+
+    folder = args.dir
+    if folder is None:
+        root = absolute_data_root(args.settings)
+        if "://" in root:
+            print(
+                f"newsetl db local-postgres: the data root {root} is not a local folder; pass --dir",
+                file=sys.stderr,
+            )
+            return 2
+        folder = Path(root) / "postgres"
+    try:
+        if args.action == "start":
+            cluster, state = local_postgres.start(folder, args.port)
+        elif args.action == "stop":
+            stopped = local_postgres.stop(folder)
+            print(f"PostgreSQL in {folder} {'stopped (its data kept)' if stopped else 'was not running'}")
+            return 0
+        else:
+            cluster, up = local_postgres.status(folder)
+            if not up:
+                print(f"PostgreSQL in {folder} is not running; start it: newsetl db local-postgres start")
+                return 1
+            state = "running"
+    except local_postgres.LocalPostgresError as exc:
+        print(f"newsetl db local-postgres {args.action}: {exc}", file=sys.stderr)
+        return 2
+    print(f"PostgreSQL {state} on 127.0.0.1:{cluster.port}, cluster in {cluster.folder}")
+    print(f"  analyst (read-only): {cluster.url(local_postgres.ANALYST)}")
+    print("point newsetl at it (the password is in the passfile the URL names):")
+    print(f"  export NEWSETL_WAREHOUSE_URL='{cluster.url()}'")
     return 0
