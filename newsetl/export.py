@@ -138,6 +138,12 @@ def export_articles(
         raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     if since is not None and until is not None and until < since:
         raise ValueError(f"--until {until.isoformat()} is before --since {since.isoformat()}")
+    if out is None and fmt == "parquet" and (since or until or sources):
+        # The default Parquet folder is the full dataset news_export keeps; a selection must not replace it.
+        raise ValueError(
+            f"a selection (--since, --until, --source) in Parquet needs --out DIR: {articles_dir(settings)} "
+            "holds the full dataset that news_export keeps"
+        )
     url = storage.join(out or articles_dir(settings), OUTPUT_NAMES[fmt])
     with tempfile.TemporaryDirectory(prefix="newsetl-export-") as tmp:
         local = Path(tmp) / OUTPUT_NAMES[fmt]

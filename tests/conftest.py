@@ -13,7 +13,6 @@ Without the binaries the PostgreSQL tests are skipped with that reason, unless N
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -28,6 +27,8 @@ import pytest
 
 # The replayed fixture site (tests/site/), built once per session for every test that asks for it.
 from site_fixtures import fixture_site  # noqa: F401
+
+from newsetl import local_postgres
 
 
 @dataclass(frozen=True)
@@ -47,22 +48,10 @@ class PgServer:
 _RUN: dict = {"check": True, "capture_output": True, "text": True, "timeout": 120}
 
 
-def find_bin_dir() -> Path | None:
-    on_path = shutil.which("initdb")
-    if on_path and shutil.which("pg_ctl"):
-        return Path(os.path.realpath(on_path)).parent
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True):
-        return Path(candidate).parent
-    return None
-
-
-def _running_as_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _as_postgres(argv: list[str]) -> list[str]:
-    # PostgreSQL will not start as root; run it as the account made for it.
-    return ["runuser", "-u", "postgres", "--", *argv] if _running_as_root() else argv
+# The binaries are found and run as newsetl db local-postgres finds and runs them.
+find_bin_dir = local_postgres.find_bin_dir
+_running_as_root = local_postgres.running_as_root
+_as_postgres = local_postgres.as_server_account
 
 
 def _free_port() -> int:

@@ -298,6 +298,10 @@ def test_the_command_refuses_an_unknown_source_and_says_when_nothing_matches(
     assert _cli(monkeypatch, sqlite_settings, "--out", str(out), "--since", "2030-01-01") == 1
     assert "no article matches" in capsys.readouterr().err
     assert not out.exists()
+    # The default Parquet folder holds the full dataset news_export keeps: a selection needs its own.
+    assert _cli(monkeypatch, sqlite_settings, "--source", "pravda") == 2
+    assert "needs --out DIR" in capsys.readouterr().err
+    assert not (Path(sqlite_settings.data_root) / "export" / "articles" / "parquet").exists()
 
 
 def test_a_new_export_replaces_the_previous_dataset_whole(sqlite_settings: Settings, tmp_path: Path) -> None:

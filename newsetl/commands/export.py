@@ -18,7 +18,8 @@ UTC, dates, authors and tags as lists, story_id, detected_language, word_count, 
            timestamps ISO 8601 with +00:00, empty cell for null
   jsonl    DIR/articles.jsonl: one object per line, lists as arrays, timestamps ISO 8601
 
-DIR defaults to {data root}/export/articles. What was there is replaced whole by the selection.
+DIR defaults to {data root}/export/articles. What was there is replaced whole by the selection; the
+default Parquet folder is the full dataset news_export keeps, so a Parquet selection needs --out.
 --since and --until (inclusive) are UTC publication days; with either, articles without a publication time
 are left out. Exits 1, writing nothing, when no article matches; 2 for a bad option or an unknown source.
 """
