@@ -9,10 +9,12 @@ plotly sets it as text, never as markup.
 from __future__ import annotations
 
 import html
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from transforms import storage
 from transforms.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,19 +24,17 @@ REPORT_NAME = "report.html"
 DEFAULT_DAYS = 30
 
 
-def report_dir(settings: Settings) -> Path:
-    """The default folder of the report: ``{data root}/report`` (a local folder: the file is opened in a
-    browser)."""
+def report_url(settings: Settings) -> str:
+    """The default place of the report: ``{data root}/report`` (a folder, or an object-store prefix)."""
     from newsetl.pipeline import absolute_data_root
 
-    root = absolute_data_root(settings)
-    if "://" in root:
-        raise ValueError(f"the data root {root} is not a local folder; pass --out DIR for the report")
-    return Path(root) / "report"
+    return storage.join(absolute_data_root(settings), "report")
 
 
-def write_report(settings: Settings, out_dir: Path | None = None, days: int = DEFAULT_DAYS) -> Path:
-    """Write ``{out_dir}/report.html`` from the warehouse of ``settings``; returns its path."""
+def write_report(settings: Settings, out_dir: Path | None = None, days: int = DEFAULT_DAYS) -> str:
+    """Write ``report.html`` from the warehouse of ``settings`` into ``out_dir`` (default
+    :func:`report_url`, uploaded there when the data root is an object store); returns the written file's
+    path or URL."""
     from sqlalchemy.engine import make_url
 
     from warehouse.engine import make_engine
@@ -51,13 +51,19 @@ def write_report(settings: Settings, out_dir: Path | None = None, days: int = DE
         engine.dispose()
     shown_url = make_url(url).render_as_string(hide_password=True)
     page = render(data, warehouse=shown_url, generated_at=datetime.now(UTC))
-    folder = out_dir or report_dir(settings)
+    target = str(out_dir) if out_dir is not None else report_url(settings)
+    if not storage.is_local(target):
+        with tempfile.TemporaryDirectory(prefix="newsetl-report-") as tmp:
+            (Path(tmp) / REPORT_NAME).write_text(page, encoding="utf-8")
+            storage.upload_dir(Path(tmp), target)
+        return storage.join(target, REPORT_NAME)
+    folder = storage.local_path(target)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / REPORT_NAME
     partial = path.with_suffix(".html.partial")
     partial.write_text(page, encoding="utf-8")
     partial.replace(path)  # a reader never sees half a report
-    return path
+    return str(path)
 
 
 def render(data: ReportData, *, warehouse: str, generated_at: datetime) -> str:
@@ -262,6 +268,6 @@ def _colour(number: int) -> str:
     return palette[number % len(palette)]
 
 
-def summary_line(path: Path) -> str:
+def summary_line(written: str) -> str:
     """The line the command and the DAG task print."""
-    return f"report written to {path} ({path.stat().st_size // 1024} KiB); open it in a browser"
+    return f"report written to {written}; open it in a browser"

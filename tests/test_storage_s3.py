@@ -119,6 +119,18 @@ def test_transform_load_and_check_steps_run_on_an_s3_data_root(tmp_path: Path, s
     }
     pipeline.check(plan, settings)  # raises QualityCheckFailed with the problems otherwise
 
+    # The analysts' files follow the data root into the bucket: the typed dataset and the HTML report.
+    from newsetl.export import export_days
+    from newsetl.report import write_report
+
+    exported = export_days(settings, records[0].collected_on.replace(year=2000), records[0].collected_on)
+    assert exported.snapshot_rows == 3 and exported.snapshot_url.startswith(s3_root)
+    assert len(storage.list_files(exported.snapshot_url, "**/*.parquet")) >= 1
+    written = write_report(settings)
+    assert written == f"{s3_root}/report/report.html"
+    with fsspec.open(written, "rt", encoding="utf-8") as page:
+        assert 'data-chart="articles"' in page.read()
+
 
 @pytest.mark.slow
 def test_crawl_and_reparse_keep_their_files_in_s3(
