@@ -118,7 +118,10 @@ def running(cluster: Cluster) -> bool:
 
 
 def _port_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:``port``. SO_REUSEADDR, as PostgreSQL sets it: the connections
+    of a server just stopped linger in TIME_WAIT and must not count as the port being taken."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -199,6 +202,7 @@ def _password(cluster: Cluster, role: str) -> str:
 def _create_warehouse(cluster: Cluster) -> None:
     """The writer role and its database (if missing), the schema at the latest revision, the analyst role."""
     import psycopg
+    from psycopg import sql
 
     from warehouse.migrate import upgrade
     from warehouse.roles import grant_analyst
@@ -213,8 +217,9 @@ def _create_warehouse(cluster: Cluster) -> None:
     ) as conn:
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (WRITER,)).fetchone() is None:
             conn.execute(f"CREATE ROLE {WRITER} LOGIN")
-        # ALTER … PASSWORD takes no bind parameter; the password is our own token_urlsafe (no quote in it).
-        conn.execute(f"ALTER ROLE {WRITER} PASSWORD '{_password(cluster, WRITER)}'")
+        # ALTER ROLE … PASSWORD takes no bind parameter: the password goes in as a quoted literal.
+        literal = sql.Literal(_password(cluster, WRITER)).as_string(conn)
+        conn.execute(f"ALTER ROLE {WRITER} PASSWORD {literal}")
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
             conn.execute(f"CREATE DATABASE {DATABASE} OWNER {WRITER}")
     upgrade(cluster.url(WRITER))
