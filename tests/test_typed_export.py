@@ -1,4 +1,4 @@
-"""Typed exports (issue 16): ``newsetl export --format parquet|csv|jsonl`` and the news_export step's Parquet
+"""Typed exports: ``newsetl export --format parquet|csv|jsonl`` and the news_export step's Parquet
 dataset, from a warehouse filled by the real transform and load steps on SQLite and PostgreSQL, read back
 with pyarrow, DuckDB, the csv module and json, and checked against the warehouse."""
 
