@@ -121,6 +121,8 @@ def test_the_report_draws_every_chart_offline_in_chromium(demo_root: Path, tmp_p
 def test_the_default_folder_is_under_the_data_root_and_days_are_checked(demo_root: Path) -> None:
     done = _newsetl(demo_root, "report", "--days", "0")
     assert done.returncode == 2 and "--days must be at least 1, got 0" in done.stderr
+    done = _newsetl(demo_root, "report", "--days", "99999999")
+    assert done.returncode == 2 and "--days must be at most 36500, got 99999999" in done.stderr
     done = _newsetl(demo_root, "report")
     assert done.returncode == 0, done.stderr
     assert (demo_root / "report" / "report.html").is_file()

@@ -19,6 +19,7 @@ from warehouse.types import UTCDateTime
 
 STORIES_SHOWN = 15
 TAGS_SHOWN = 20
+MAX_DAYS = 36_500  # a century
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def report_data(conn: Connection, days: int) -> ReportData:
     """Everything the report shows, for the two periods of ``days`` days (see the module docstring)."""
     if days < 1:
         raise ValueError(f"--days must be at least 1, got {days}")
+    if days > MAX_DAYS:  # beyond it the period's first day falls before year 1
+        raise ValueError(f"--days must be at most {MAX_DAYS}, got {days}")
     latest_day = conn.execute(
         text("SELECT max(published_day) AS day FROM v_daily_counts").columns(day=Date())
     ).scalar()
