@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 import wh_factory as factory
 
-from newsetl import pipeline
 from newsetl.export import export_days, export_runs, partitioning
 from transforms.settings import Settings
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
@@ -22,10 +21,7 @@ SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 
 
 def _fill(settings: Settings, run_id: str, records: list[Any]) -> None:
-    plan = pipeline.RunPlan.make("pravda", run_id, settings)
-    factory.write_raw(Path(plan.raw_url), records, [factory.parsed(r) for r in records])
-    pipeline.transform(plan, SOURCES)
-    pipeline.load(plan, settings, SOURCES, dag_run_id=None, started_at=datetime(2024, 11, 25, tzinfo=UTC))
+    factory.pipeline_run(settings, "pravda", records, run_id=run_id)
 
 
 def _settings(tmp_path: Path) -> Settings:

@@ -17,11 +17,9 @@ import pytest
 import site_fixtures
 import wh_factory as factory
 
-from newsetl import pipeline
 from newsetl.report import render
 from scrapers.render import chromium_path
 from transforms.settings import Settings
-from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse.engine import make_engine
 from warehouse.migrate import upgrade
 from warehouse.report_data import ReportData, Story, report_data
@@ -162,19 +160,13 @@ def test_warehouse_text_is_escaped() -> None:
 
 def _filled(url: str, tmp_path: Path) -> Settings:
     settings = replace(Settings(), data_root=str(tmp_path / "data"), warehouse_url=url)
-    sources = load_sources(DEFAULT_SOURCES_FILE)
     records = [
         factory.make_record(
             n, published_at=datetime(2024, 3, 1 + n % 5, 9, tzinfo=UTC), tags=("war", f"t{n % 3}")
         )
         for n in range(12)
     ]
-    plan = pipeline.RunPlan.make("pravda", "r1", settings)
-    factory.write_raw(Path(plan.raw_url), records, [factory.parsed(r) for r in records])
-    pipeline.transform(plan, sources)
-    counts = pipeline.load(
-        plan, settings, sources, dag_run_id=None, started_at=datetime(2024, 3, 6, tzinfo=UTC)
-    )
+    counts = factory.pipeline_run(settings, "pravda", records, started_at=datetime(2024, 3, 6, tzinfo=UTC))
     assert counts["inserted"] == len(records), counts
     return settings
 

@@ -17,7 +17,6 @@ import pytest
 import wh_factory as factory
 from sqlalchemy import text
 
-from newsetl import pipeline
 from newsetl.cli import main
 from newsetl.export import (
     article_schema,
@@ -86,12 +85,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 def _filled(tmp_path: Path, url: str) -> Settings:
     settings = replace(Settings(), data_root=str(tmp_path / "data"), warehouse_url=url)
     for source, records in _records().items():
-        plan = pipeline.RunPlan.make(source, "r1", settings)
-        factory.write_raw(Path(plan.raw_url), records, [factory.parsed(r) for r in records])
-        pipeline.transform(plan, SOURCES)
-        counts = pipeline.load(
-            plan, settings, SOURCES, dag_run_id=None, started_at=datetime(2024, 11, 25, tzinfo=UTC)
-        )
+        counts = factory.pipeline_run(settings, source, records)
         assert counts["inserted"] == len(records), counts
     return settings
 

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from transforms.blocks import Block, Heading, ListBlock, Paragraph
 from transforms.normalise import articles_table, staged_row
 from transforms.record import ArticleRecord
+from transforms.settings import Settings
+from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse.load import LoadResult, RunInfo, load_tables
 
 LANGUAGE = {"eng": "en", "ukr": "uk", "rus": "ru"}
@@ -99,6 +101,25 @@ def write_raw(raw: Path, items: list[Any], outcomes: list[dict[str, Any]]) -> No
     ]
     (raw / "items.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     (raw / "outcomes.jsonl").write_text("".join(json.dumps(o) + "\n" for o in outcomes), encoding="utf-8")
+
+
+def pipeline_run(
+    settings: Settings,
+    source: str,
+    records: list[ArticleRecord],
+    *,
+    run_id: str = "r1",
+    started_at: datetime = datetime(2024, 11, 25, tzinfo=UTC),
+) -> dict[str, int]:
+    """``records`` as one crawl run of ``source``, through the real transform and load steps into the
+    warehouse of ``settings``; returns the load's counts."""
+    from newsetl import pipeline
+
+    sources = load_sources(DEFAULT_SOURCES_FILE)
+    plan = pipeline.RunPlan.make(source, run_id, settings)
+    write_raw(Path(plan.raw_url), records, [parsed(r) for r in records])
+    pipeline.transform(plan, sources)
+    return pipeline.load(plan, settings, sources, dag_run_id=None, started_at=started_at)
 
 
 def parsed(record: ArticleRecord) -> dict[str, Any]:
