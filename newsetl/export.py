@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -163,7 +160,7 @@ def export_articles(
         finally:
             engine.dispose()
         if rows:
-            _publish(local, url)
+            storage.replace_with(local, url)
     return ArticlesExport(fmt, url, rows, files if rows else 0)
 
 
@@ -279,38 +276,6 @@ def _utc_day(value: datetime | None) -> date | None:
     return value.astimezone(UTC).date() if value is not None else None
 
 
-def _publish(local: Path, url: str) -> None:
-    """Put the file or folder ``local`` at ``url``, replacing what was there.
-
-    Locally the new copy is moved next to the target first, so the swap is a rename (a folder is missing
-    only between two renames); on an object store fsspec can only remove the old copy and upload the new.
-    """
-    if storage.is_local(url):
-        target = storage.local_path(url)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tag = uuid.uuid4().hex[:8]
-        staging = target.parent / f".{target.name}.new-{tag}"
-        shutil.move(local, staging)
-        if target.is_dir():
-            old = target.parent / f".{target.name}.old-{tag}"
-            target.rename(old)
-            staging.rename(target)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
-        return
-    import fsspec
-
-    fs, path = fsspec.core.url_to_fs(url)
-    if fs.exists(path):
-        fs.rm(path, recursive=True)
-    if local.is_dir():
-        storage.upload_dir(local, url)
-    else:
-        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        fs.put_file(str(local), path)
-
-
 def export_runs(settings: Settings, run_ids: Iterable[str]) -> ExportResult:
     """Export the days of the articles the crawl runs ``run_ids`` stored or confirmed."""
     from warehouse.engine import make_engine
@@ -365,7 +330,7 @@ def _export(settings: Settings, replaces: Callable[[str], bool], **selection: An
             if _is_day(name) and replaces(name):
                 fs.rm(storage.join(seed_path, name), recursive=True)
         storage.upload_dir(work / "seed", storage.join(export_url, "seed"))
-        _publish(work / "parquet", snapshot_url)
+        storage.replace_with(work / "parquet", snapshot_url)
     # The untyped snapshot/articles.parquet of earlier versions would otherwise sit there, stale.
     old_snapshot = storage.join(export_path, "snapshot")
     if fs.exists(old_snapshot):

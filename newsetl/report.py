@@ -51,19 +51,12 @@ def write_report(settings: Settings, out_dir: Path | None = None, days: int = DE
         engine.dispose()
     shown_url = make_url(url).render_as_string(hide_password=True)
     page = render(data, warehouse=shown_url, generated_at=datetime.now(UTC))
-    target = str(out_dir) if out_dir is not None else report_url(settings)
-    if not storage.is_local(target):
-        with tempfile.TemporaryDirectory(prefix="newsetl-report-") as tmp:
-            (Path(tmp) / REPORT_NAME).write_text(page, encoding="utf-8")
-            storage.upload_dir(Path(tmp), target)
-        return storage.join(target, REPORT_NAME)
-    folder = storage.local_path(target)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / REPORT_NAME
-    partial = path.with_suffix(".html.partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(path)  # a reader never sees half a report
-    return str(path)
+    target = storage.join(str(out_dir) if out_dir is not None else report_url(settings), REPORT_NAME)
+    with tempfile.TemporaryDirectory(prefix="newsetl-report-") as tmp:
+        local = Path(tmp) / REPORT_NAME
+        local.write_text(page, encoding="utf-8")
+        storage.replace_with(local, target)  # a reader never sees half a report
+    return target
 
 
 def render(data: ReportData, *, warehouse: str, generated_at: datetime) -> str:

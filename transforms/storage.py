@@ -7,7 +7,10 @@ edges; tasks pass these URLs to each other, never payloads.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import uuid
 from pathlib import Path
 
 import fsspec
@@ -54,6 +57,36 @@ def upload_dir(local_dir: Path, url: str) -> None:
         target = join(root, path.relative_to(local_dir).as_posix())
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         fs.put_file(str(path), target)
+
+
+def replace_with(local: Path, url: str) -> None:
+    """Put the file or folder ``local`` at ``url``, replacing what was there.
+
+    Locally the new copy is moved next to the target first, so the swap is a rename (a folder is missing
+    only between two renames); on an object store fsspec can only remove the old copy and upload the new.
+    """
+    if is_local(url):
+        target = local_path(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tag = uuid.uuid4().hex[:8]
+        staging = target.parent / f".{target.name}.new-{tag}"
+        shutil.move(local, staging)
+        if target.is_dir():
+            old = target.parent / f".{target.name}.old-{tag}"
+            target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+        return
+    fs, path = fsspec.core.url_to_fs(url)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    if local.is_dir():
+        upload_dir(local, url)
+    else:
+        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        fs.put_file(str(local), path)
 
 
 def download(url: str, local: Path) -> Path:
