@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import get_type_hints
 from urllib.parse import urlsplit
+
+from transforms.workers import default_workers
 
 DEFAULT_USER_AGENT = "newsetl/0.1 (news-ingestion ETL; +https://github.com/newsetl/newsetl)"
 
@@ -92,6 +94,9 @@ class Settings:
     # An ingest run that discovers no article URL fails when any of the source's last this-many loaded
     # ingest or backfill runs inserted or updated articles (a source that had news has gone silent).
     check_recent_runs: int = 5
+    # Processes a step may use for CPU-bound work (re-parsing pages, language detection, story
+    # signatures): by default the machine's cores, at most 8 (transforms/workers.py).
+    workers: int = field(default_factory=default_workers)
 
     def __post_init__(self) -> None:
         # Checked whenever the object is built (from_env, replace(), a test's Settings(...)), field by field
@@ -178,6 +183,7 @@ class Settings:
             check_recent_runs=_int(
                 get("NEWSETL_CHECK_RECENT_RUNS", str(defaults.check_recent_runs)), "NEWSETL_CHECK_RECENT_RUNS"
             ),
+            workers=_int(get("NEWSETL_WORKERS", str(defaults.workers)), "NEWSETL_WORKERS"),
         )
 
     def sources_path(self) -> Path:
