@@ -1,18 +1,22 @@
 """Load throughput of the warehouse: 100,000 synthetic articles upserted in batches, on each engine.
 
-    .venv/bin/python bench/load_warehouse.py [--articles N] [--batch N] [--postgres-url URL] [--sqlite-only]
+    .venv/bin/python bench/load_warehouse.py [--articles N] [--batch N] [--workers N ...] [--sqlite-only]
+                                             [--postgres-url URL] [--append]
 
 Without --postgres-url a throwaway PostgreSQL cluster is started from the installed binaries (as the
 tests do). The articles go in as consecutive crawl runs of ``--batch`` articles each (as a daily crawl
 would bring them). Prints articles/s for: the first load (all inserts), the reload of the same runs (all
-unchanged), and later runs in which 10% of the articles changed and the rest are unchanged. Staging the
-records (normalising them into the staged table) is timed apart, as it belongs to the transform step.
-The table is appended to docs/benchmarks.md (``--no-append`` to print only).
+unchanged), and later runs in which 10% of the articles changed and the rest are unchanged, each with
+every ``--workers`` count (default: 1 and all cores; a fresh warehouse for each count). Language
+detection and story signatures are part of the load. Staging the records (normalising them into the
+staged table) is timed apart, as it belongs to the transform step. The table is printed, and appended to
+docs/benchmarks.md with ``--append``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -34,6 +38,7 @@ from transforms.blocks import Heading, ListBlock, Paragraph  # noqa: E402
 from transforms.normalise import stage_records  # noqa: E402
 from transforms.record import ArticleRecord  # noqa: E402
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources  # noqa: E402
+from transforms.workers import default_workers  # noqa: E402
 from warehouse import migrate  # noqa: E402
 from warehouse.engine import make_engine  # noqa: E402
 from warehouse.load import RunInfo, load_tables  # noqa: E402
@@ -93,8 +98,8 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def bench_engine(
-    name: str, url: str, total: int, batch: int
-) -> tuple[list[tuple[str, str, int, float]], float]:
+    name: str, url: str, total: int, batch: int, workers: int
+) -> tuple[list[tuple[str, int, str, int, float]], float]:
     """Load ``total`` articles in runs of ``batch`` three times over; returns timings and staging seconds."""
     sources = load_sources(DEFAULT_SOURCES_FILE)
     migrate.upgrade(url)
@@ -123,9 +128,11 @@ def bench_engine(
                 staging_seconds += time.perf_counter() - started
                 run = RunInfo(f"bench-{fetched:%d}-{number}", "pravda", None, fetched)
                 seconds += timed(
-                    lambda t=table, r=run: load_tables(engine, lambda: iter((t,)), r, sources=sources)
+                    lambda t=table, r=run: load_tables(
+                        engine, lambda: iter((t,)), r, sources=sources, workers=workers
+                    )
                 )
-            results.append((name, label, total, seconds))
+            results.append((name, workers, label, total, seconds))
     finally:
         engine.dispose()
     return results, staging_seconds
@@ -139,59 +146,80 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=10_000, help="articles per crawl run (default 10,000)")
     parser.add_argument("--postgres-url", help="an empty PostgreSQL database to use")
     parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument("--no-append", action="store_true", help="print only, do not append to the docs")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", help="worker counts to time (default: 1 and all cores)"
+    )
+    parser.add_argument("--append", action="store_true", help="also append the table to the docs")
     args = parser.parse_args()
+    counts = args.workers or sorted({1, default_workers()})
 
     results = []
     staging_seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
-        timings, seconds = bench_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite", args.articles, args.batch)
-        results += timings
-        staging_seconds += seconds
+        for workers in counts:
+            url = f"sqlite:///{tmp}/bench-{workers}.sqlite"
+            timings, seconds = bench_engine("sqlite", url, args.articles, args.batch, workers)
+            results += timings
+            staging_seconds += seconds
         if args.postgres_url:
-            timings, seconds = bench_engine("postgresql", args.postgres_url, args.articles, args.batch)
+            if len(counts) > 1:
+                print(
+                    "--postgres-url takes one --workers count (the database must be empty)", file=sys.stderr
+                )
+                return 2
+            timings, seconds = bench_engine(
+                "postgresql", args.postgres_url, args.articles, args.batch, counts[0]
+            )
             results += timings
             staging_seconds += seconds
         elif not args.sqlite_only:
             try:
                 with postgres_server() as create_database:
-                    timings, seconds = bench_engine(
-                        "postgresql", create_database("bench"), args.articles, args.batch
-                    )
+                    for workers in counts:
+                        timings, seconds = bench_engine(
+                            "postgresql",
+                            create_database(f"bench{workers}"),
+                            args.articles,
+                            args.batch,
+                            workers,
+                        )
+                        results += timings
+                        staging_seconds += seconds
             except PostgresMissing as exc:
                 print(f"{exc}: pass --postgres-url or --sqlite-only", file=sys.stderr)
                 return 2
-            results += timings
-            staging_seconds += seconds
 
-    first = {engine: seconds for engine, label, _, seconds in results if label.startswith("first")}
+    first = {(engine, w): seconds for engine, w, label, _, seconds in results if label.startswith("first")}
     rows = [
         (
             engine,
+            str(workers),
             label,
             f"{count:,}",
             f"{seconds:.1f}",
             f"{count / seconds:,.0f}",
-            f"{first[engine] / seconds:.1f}x",
+            f"{first[engine, workers] / seconds:.1f}x",
         )
-        for engine, label, count, seconds in results
+        for engine, workers, label, count, seconds in results
     ]
     table = report.markdown_table(
-        ("engine", "pass", "articles", "seconds", "articles/s", "speed vs first load"), rows
+        ("engine", "workers", "pass", "articles", "seconds", "articles/s", "speed vs first load"), rows
     )
     staged = len(results) * args.articles
+    load = os.getloadavg()
     notes = (
         f"{args.articles:,} synthetic articles (about 280 words each, three editions) loaded as runs of"
         f" {args.batch:,}; each pass is a new set of runs. stage_records (the transform step's part,"
-        f" not timed above) ran at {staged / staging_seconds:,.0f} articles/s."
+        f" not timed above) ran at {staged / staging_seconds:,.0f} articles/s. Load average at the end:"
+        f" {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}."
     )
     report.publish(
         "Warehouse load, upserts in batches",
         ".venv/bin/python bench/load_warehouse.py",
         table,
-        packages=("sqlalchemy", "psycopg", "pyarrow"),
+        packages=("sqlalchemy", "psycopg", "pyarrow", "numpy", "py3langid"),
         notes=notes,
-        doc=None if args.no_append else report.DOCS,
+        doc=report.DOCS if args.append else None,
     )
     return 0
 

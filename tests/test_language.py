@@ -124,3 +124,27 @@ def test_real_articles_agree_with_their_declared_language() -> None:
     assert agree / declared >= 0.96
     for name, code in MISDECLARED.items():
         assert detected[name] == code, name
+
+
+def test_the_vectorised_automaton_walk_counts_what_the_librarys_own_walk_counts() -> None:
+    # The identifier walks the model's n-gram automaton with numpy; its feature counts (and their order,
+    # which the score's sum follows) must be py3langid's own, byte for byte.
+    from py3langid.langid import visit_counts
+
+    from transforms.language import _identifier, _visit_counts
+
+    identifier = _identifier(None)
+    texts = [
+        ENGLISH,
+        "Привіт, світе! Це українська мова: 123 ÿ 😀",
+        "a",
+        "中文文本测试 日本語のテキスト",
+        "  ",
+    ]
+    texts += [text * 3 for text in texts]
+    identifier._raw_score(b"x")  # builds the numpy tables
+    for text in texts:
+        data = identifier._encode(text)
+        expected = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
+        got = _visit_counts(identifier._np_tables, data)
+        assert (list(expected.items()) if expected else None) == (list(got.items()) if got else None), text

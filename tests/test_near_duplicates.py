@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 
 from transforms.near_duplicates import (
-    NUM_PERM,
-    SCHEME,
-    SEED,
+    BANDS,
     THRESHOLD,
     StoryCluster,
+    band_keys,
+    cluster_signatures,
     cluster_stories,
+    jaccard,
     shingles,
+    signature,
+    signature_bytes,
+    signature_from_bytes,
     signatures,
     similarity,
     story_id_for,
@@ -157,22 +161,40 @@ def test_real_articles_cluster_only_where_they_are_the_same_story() -> None:
     assert len(clusters) == 257
 
 
-def test_batched_signatures_equal_datasketchs_own() -> None:
-    # Stored signatures must stay comparable with datasketch's: the batched computation has to give the
-    # very hash values MinHash.update_batch gives, text by text, including around texts without words.
-    from datasketch import MinHash
-
+def test_batched_signatures_equal_one_by_one_and_estimate_the_jaccard_similarity() -> None:
+    # A signature depends on its text only (not on the batch, the process or the worker count), texts
+    # without words have none, and the estimate is close to the exact similarity.
     texts = [ORIGINAL, "", "two words", " … ", *OTHER_STORIES.values(), "one two three four five " * 900, ""]
     batched = signatures(texts)
     assert len(batched) == len(texts)
-    for text, minhash in zip(texts, batched, strict=True):
-        grams = shingles(text)
-        if not grams:
-            assert minhash is None, text
+    for text, batch_signature in zip(texts, batched, strict=True):
+        single = signature(text)
+        if not shingles(text):
+            assert batch_signature is None and single is None, text
             continue
-        expected = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-        expected.update_batch([g.encode("utf-8") for g in grams])
-        assert minhash is not None
-        assert minhash.hashvalues.tolist() == expected.hashvalues.tolist(), text[:40]
-        assert minhash.jaccard(expected) == 1.0
+        assert batch_signature is not None and single is not None
+        assert batch_signature.tolist() == single.tolist(), text[:40]
+        assert signature_from_bytes(signature_bytes(single)).tolist() == single.tolist()
+        assert len(band_keys(single)) == BANDS
+    for url, copy in COPIES.items():
+        first, second = signature(ORIGINAL), signature(copy)
+        assert first is not None and second is not None
+        assert abs(jaccard(first, second) - similarity(ORIGINAL, copy)) < 0.15, url
     assert signatures([]) == []
+
+
+def test_a_window_cuts_a_chain_of_copies_into_stories_that_span_at_most_the_window() -> None:
+    # The same text every two days for ten days: linked pairwise, but no story may span more than three
+    # days, and copies further apart than the window are never linked.
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    urls = [f"https://a.example/{day:02d}" for day in range(0, 10, 2)]
+    anchors = {url: start + timedelta(days=2 * i) for i, url in enumerate(urls)}
+    same = signature(ORIGINAL)
+    clusters = cluster_signatures(dict.fromkeys(urls, same), anchors=anchors, window=timedelta(days=3))
+    assert sorted(c.urls for c in clusters) == [tuple(urls[0:2]), tuple(urls[2:4]), (urls[4],)]
+    apart = cluster_signatures({urls[0]: same, urls[2]: same}, anchors=anchors, window=timedelta(days=3))
+    assert len(apart) == 2
+    with pytest.raises(ValueError, match="anchors and window"):
+        cluster_signatures({urls[0]: same}, anchors=anchors)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -98,12 +98,68 @@ def normalize_tag(tag: str) -> str:
     return "-".join(parts)
 
 
+_DFA_DEPTH = 5
+"""How many bytes back the model's n-gram automaton looks: its state after a byte depends only on the
+last five bytes (checked against the library's own walk: tests/test_language.py)."""
+
+
+@lru_cache(maxsize=1)
+def _fast_identifier_class() -> type[LanguageIdentifier]:
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
+
+    class FastIdentifier(LanguageIdentifier):
+        """py3langid's identifier with its byte-by-byte automaton walk done by numpy: the state after each
+        byte is found by walking the last :data:`_DFA_DEPTH` bytes from the start state, for all
+        positions at once. The feature counts, and their order, are the library's, so the scores are too.
+        """
+
+        def _raw_score(self, text: bytes) -> Any:
+            if not hasattr(self, "_np_tables"):
+                self._np_tables = (
+                    np.asarray(self.tk_nextmove, dtype=np.int32),
+                    np.asarray(self._rowbase, dtype=np.int32),
+                    np.asarray(self.tk_output, dtype=np.int32),
+                )
+            visits = _visit_counts(self._np_tables, text)
+            if visits:
+                return self._sparse_score(visits, self.nb_ptc)
+            return super()._raw_score(b"")
+
+    return FastIdentifier
+
+
+def _visit_counts(tables: tuple[Any, Any, Any], text: bytes) -> dict[int, int] | None:
+    """``py3langid.langid.visit_counts``: each feature's count, in the order of first occurrence."""
+    import numpy as np
+
+    nextmove, rowbase, output = tables
+    data = np.frombuffer(text, dtype=np.uint8).astype(np.int32)
+    n = len(data)
+    if n == 0:
+        return None
+    state = np.zeros(n, dtype=np.int32)
+    for back in range(_DFA_DEPTH - 1, -1, -1):
+        # Step with the byte ``back`` places before each position; the first ``back`` positions have
+        # fewer bytes behind them and keep their state.
+        if back < n:
+            ahead = state[back:]
+            ahead[:] = nextmove[rowbase[ahead] + data[: n - back]]
+    features = output[state]
+    features = features[features >= 0]
+    if not len(features):
+        return None
+    found, first, counts = np.unique(features, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    return dict(zip(found[order].tolist(), counts[order].tolist(), strict=True))
+
+
 @lru_cache(maxsize=8)
 def _identifier(candidates: tuple[str, ...] | None) -> LanguageIdentifier:
     # Loading the model takes ~0.3 s; one identifier per candidate set is kept for the process.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = _fast_identifier_class().from_model_file(MODEL_FILE, norm_probs=True)
     if candidates:
         try:
             identifier.set_languages(list(candidates))

@@ -11,8 +11,9 @@ the article schema (``transforms.schema``: each column says which tables keep it
    content hash as the article's latest content: only ``last_seen_at`` moves, and only forward),
    ``update`` (changed content: a new ``article_versions`` row and the article row rewritten), or
    ``reloaded`` (this run already stored exactly this content: nothing to do);
-3. new and changed articles get their detected language (warehouse/language.py) and, with their
-   near-duplicates across sources, their story id (warehouse/stories.py);
+3. new and changed articles get their detected language and story signature (warehouse/text_facts.py,
+   in a process pool) and, with their near-duplicates across sources published within the story window
+   of each, their story id (warehouse/stories.py);
 4. the ``crawl_runs`` row is written with counts that add up to ``discovered``, the run's kind and date
    range, and what became of its discovery URLs; those (``{staged}/discovery.jsonl``) go to
    ``discovery_fetches`` on the run's first load only.
@@ -33,7 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Date, Engine, Table, bindparam, text
+from sqlalchemy import Connection, Date, Engine, bindparam, text
 
 from transforms import storage
 from transforms.discovery_log import FILE_NAME as DISCOVERY_FILE
@@ -43,10 +44,11 @@ from transforms.record import ArticleRecord
 from transforms.schema import ARTICLES, HEADLINE_MAX, VERSIONS, Kind, arrow_schema, stored_columns
 from transforms.sources import DEFAULT_MAX_QUIET_HOURS, Source
 from warehouse import migrate
+from warehouse.bulk import bulk_insert as _bulk_insert
 from warehouse.engine import make_engine
-from warehouse.language import detect_languages
 from warehouse.staging import BATCH_COLUMNS, STAGING_TABLES, batch, batch_rejects, batch_tags
 from warehouse.stories import assign_stories
+from warehouse.text_facts import analyse_texts
 from warehouse.types import UTCDateTime
 
 if TYPE_CHECKING:
@@ -357,27 +359,6 @@ def check_staged_table(table: pa.Table, where: str = "the staged table") -> None
     raise ValueError(f"{where} is not a staged article table of this version: {detail or 'column order'}")
 
 
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Fill a staging table: one executemany on SQLite, one COPY on PostgreSQL (several times faster)."""
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), rows)
-        return
-    names = list(table.c.keys())
-    # The column types' bind processors (UTCDateTime's conversion to UTC included), as an INSERT would run.
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    processor(row.get(name)) if processor else row.get(name)
-                    for name, processor in zip(names, processors, strict=True)
-                ]
-            )
-
-
 def _ensure_sources(conn: Connection, sources: Mapping[str, Source], run: RunInfo) -> None:
     wanted: list[dict[str, str | int | None]] = [
         {"source": s.key, "label": s.label, "base_url": s.base_url, "quiet": s.max_quiet_hours}
@@ -491,6 +472,7 @@ def load_tables(
     failed: int = 0,
     known_unchanged: int = 0,
     discovery: Sequence[Mapping[str, Any]] = (),
+    workers: int = 1,
 ) -> LoadResult:
     """Load a run's staged table, given as consecutive chunks, and the transform step's ``rejects`` (rows of
     ``rejects.parquet``) as run ``run``, in one transaction. Returns the crawl_runs counts
@@ -502,6 +484,8 @@ def load_tables(
     are the run's URLs that never became records; they are only counted (``known_unchanged`` is the part
     of ``skipped`` the warehouse held unchanged). ``discovery`` are the run's discovery lines
     (transforms/discovery_log.py), stored in ``discovery_fetches`` and counted in the run's row.
+    ``workers`` processes detect the languages and compute the story signatures of new and changed
+    articles (transforms/workers.py); the result does not depend on their number.
     """
     reject_rows = [{"row_no": i, **dict(r)} for i, r in enumerate(rejects)]
     params = {"run_id": run.run_id}
@@ -556,7 +540,7 @@ def load_tables(
                     )
                 ).scalars()
             ]
-            detect_languages(conn, written)
+            analyse_texts(conn, written, workers=workers)
             assign_stories(conn, written)
             conn.execute(text(_QUARANTINE), {**params, "load_stage": LOAD_STAGE})
             tally = conn.execute(text(_TALLY)).mappings().one()
@@ -584,7 +568,7 @@ def load_tables(
 
 
 def load_staged(
-    staged_url: str, *, engine_url: str, run: RunInfo, sources: Mapping[str, Source]
+    staged_url: str, *, engine_url: str, run: RunInfo, sources: Mapping[str, Source], workers: int = 1
 ) -> LoadResult:
     """Load one staged run folder (records.parquet, rejects.parquet, counts.json, discovery.jsonl) into the
     warehouse. A folder without discovery.jsonl (staged by an older version) has no discovery rows.
@@ -623,6 +607,7 @@ def load_staged(
                 failed=int(staged_counts.get("failed", 0)),
                 known_unchanged=int((staged_counts.get("skipped_by_reason") or {}).get(KNOWN_UNCHANGED, 0)),
                 discovery=discovery,
+                workers=workers,
             )
         finally:
             engine.dispose()

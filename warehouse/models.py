@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -151,8 +152,22 @@ class Article(Base):
     story_id: Mapped[str | None] = mapped_column(String(STORY_ID_LENGTH), index=True)
     # The MinHash signature the story id was computed from, kept so later loads need not compute it again.
     story_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # Set by the load (warehouse/language.py): the language the text itself is in, whatever the page said.
+    # Set by the load (warehouse/text_facts.py): the language the text itself is in, whatever the page said.
     detected_language: Mapped[str | None] = mapped_column(String(KEY_MAX))
+
+
+class StoryBand(Base):
+    """The story clustering's index: one row per LSH band key of an article's signature
+    (``transforms.near_duplicates.band_keys``), with the UTC day of the article's anchor (published_at,
+    else first_seen_at) as days since 1970-01-01. The load finds an article's candidate copies by band and
+    day (warehouse/stories.py), so the cost per article does not grow with the warehouse."""
+
+    __tablename__ = "story_bands"
+    __table_args__ = (Index(None, "band", "day"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.article_id"), primary_key=True)
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer)
 
 
 class ArticleVersion(Base):

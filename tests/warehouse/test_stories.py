@@ -11,11 +11,11 @@ import other_sources
 from sqlalchemy import Engine, text
 from wh_factory import make_record
 
-from transforms.near_duplicates import THRESHOLD, similarity
+from transforms.near_duplicates import BANDS, THRESHOLD, similarity
 from transforms.record import ArticleRecord
 from transforms.sources import DEFAULT_SOURCES_FILE, load_sources
 from warehouse.load import RunInfo, load_records
-from warehouse.stories import cluster_text
+from warehouse.stories import cluster_text, index_all
 
 SOURCES = load_sources(DEFAULT_SOURCES_FILE)
 DAY = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
@@ -153,16 +153,21 @@ def test_detected_language_is_what_the_text_is_in(engine: Engine) -> None:
     assert rows == {"ukrinform": "en/en", "unian": "en/uk"}
 
 
-def test_signatures_are_kept_and_rows_without_one_get_it_when_a_neighbour_loads(engine: Engine) -> None:
+def test_signatures_are_kept_and_rows_without_one_get_it_from_the_migrations_indexing(engine: Engine) -> None:
     _load(engine, [COPIES["ukrinform"]], "sig-1", "ukrinform")
     with engine.begin() as conn:
         (stored,) = conn.execute(text("SELECT story_signature FROM articles")).scalars().all()
         assert len(bytes(stored)) == 512
-        # As a row loaded before signatures and story ids were kept.
+        assert conn.execute(text("SELECT COUNT(*) FROM story_bands")).scalar_one() == BANDS
+        # As a row loaded before signatures, bands and story ids were kept; the 0005 migration indexes it.
         conn.execute(text("UPDATE articles SET story_signature = NULL, story_id = NULL"))
+        conn.execute(text("DELETE FROM story_bands"))
+        index_all(conn)
     _load(engine, [COPIES["interfax"]], "sig-2", "interfax")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT story_signature, story_id FROM articles ORDER BY url")).all()
+        bands = conn.execute(text("SELECT COUNT(*) FROM story_bands")).scalar_one()
     assert [len(bytes(signature)) for signature, _ in rows] == [512, 512]
     assert bytes(rows[1][0]) == bytes(stored)  # the same text gives the same signature
     assert rows[0][1] == rows[1][1] is not None
+    assert bands == 2 * BANDS
