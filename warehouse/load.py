@@ -374,7 +374,9 @@ def _ensure_sources(conn: Connection, sources: Mapping[str, Source], run: RunInf
             "INSERT INTO sources (source, label, base_url, max_quiet_hours) "
             "SELECT CAST(:source AS VARCHAR(64)), CAST(:label AS TEXT), CAST(:base_url AS TEXT), "
             "CAST(:quiet AS INTEGER) "
-            "WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source = CAST(:source AS VARCHAR(64)))"
+            "WHERE NOT EXISTS (SELECT 1 FROM sources WHERE source = CAST(:source AS VARCHAR(64))) "
+            # Two loads at once (Celery workers) may both find the row missing; the second must not fail.
+            "ON CONFLICT (source) DO NOTHING"
         ),
         wanted,
     )
