@@ -48,7 +48,7 @@ clean:
 AIRFLOW_PORT ?= 8080
 export AIRFLOW_PORT
 
-.PHONY: run demo postgres postgres-stop
+.PHONY: run demo postgres postgres-stop celery test-celery
 ## make postgres: a PostgreSQL warehouse on this machine without Docker, in data/postgres/ (newsetl db
 ## local-postgres start: initialised the first time, migrated, with a read-only 'analyst' role); it prints
 ## the NEWSETL_WAREHOUSE_URL to export. make postgres-stop stops it and keeps its data.
@@ -65,3 +65,15 @@ run: $(STAMP)
 ## with its own data/demo/ and .airflow/demo/ and the DAGs switched on.
 demo: $(STAMP)
 	@scripts/demo.sh
+
+## make celery: make run's stack with Airflow's CeleryExecutor (scripts/celery.sh): a private Redis server (the
+## distribution's redis-server, on 127.0.0.1:6380 or REDIS_PORT) as the broker and two Celery workers,
+## worker-1 and worker-2, of two tasks each (CELERY_WORKERS, CELERY_CONCURRENCY); Ctrl-C stops them all.
+## docs/operations.md, "Scaling out", says how to spread them over machines.
+celery: $(STAMP)
+	@scripts/celery.sh
+
+## make test-celery: only the test of that stack (tests/celery/; it is part of make test too): news_ingest and a
+## sharded news_reparse run green over two workers. Needs redis-server.
+test-celery: $(STAMP)
+	$(VENV)/bin/pytest tests/celery $(PYTEST_ARGS)

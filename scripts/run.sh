@@ -16,9 +16,20 @@ PROJECT="$(pwd)"
 export PATH="$PROJECT/.venv/bin:$PATH"
 
 DEMO=0
-if [ "${1:-}" = "--demo" ]; then DEMO=1; fi
+CELERY=0
+for arg in "$@"; do
+    case "$arg" in
+        --demo) DEMO=1 ;;
+        --celery) CELERY=1 ;; # scripts/celery.sh (`make celery`): the CeleryExecutor, Redis and workers
+    esac
+done
 NAME="make run"
 if [ "$DEMO" = 1 ]; then NAME="make demo"; fi
+if [ "$CELERY" = 1 ]; then
+    NAME="make celery"
+    # shellcheck source=scripts/celery.sh
+    . "$PROJECT/scripts/celery.sh"
+fi
 say() { printf '%s: %s\n' "$NAME" "$*"; }
 
 # --- Processes -------------------------------------------------------------------------------------------
@@ -186,6 +197,7 @@ then
     say "port $PORT on 127.0.0.1 is already in use; choose another with AIRFLOW_PORT=…" >&2
     exit 1
 fi
+if [ "$CELERY" = 1 ]; then celery_configure; fi
 
 # A component's log of the previous start is kept as <component>.log.1.
 fresh_log() {
@@ -267,6 +279,11 @@ start_component() {
 }
 
 COMPONENTS=(api-server dag-processor scheduler triggerer)
+if [ "$CELERY" = 1 ]; then
+    celery_start_broker
+    # shellcheck disable=SC2207
+    COMPONENTS+=($(celery_worker_names))
+fi
 say "starting Airflow (${COMPONENTS[*]}; their logs: $LOGS/<component>.log)"
 # Waits for the UI, prints the banner, then repeats the components' errors on the console.
 # shellcheck disable=SC2046
@@ -285,6 +302,7 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
 done
 start_component scheduler
 start_component triggerer
+if [ "$CELERY" = 1 ]; then celery_start_workers; fi
 
 # Until Ctrl-C.
 while :; do
