@@ -39,6 +39,11 @@ from transforms.sources import Source
 from transforms.storage import is_local, join, local_path, upload_dir
 
 RUN_FILES = ("items.jsonl", "outcomes.jsonl", "discovery.jsonl", "stats.json", "crawl.log")
+# The crawl's Scrapy JOBDIR, inside the work folder while the crawl runs and removed when it ends: with it
+# Scrapy keeps the request queue on disk (a backfill's sitemaps yield hundreds of thousands of article
+# requests at once, which an in-memory queue would hold until they are fetched), so the crawl's memory does
+# not grow with the run. A run is never resumed from it: a re-run starts afresh (see run_crawl).
+QUEUE_DIR = "request-queue"
 # Seconds between asking the crawl's processes to stop (SIGTERM: Scrapy closes its files) and killing them.
 STOP_GRACE = 10.0
 
@@ -114,6 +119,7 @@ def crawl_command(source: Source, work_dir: Path, arguments: SpiderArguments) ->
         *("crawl", spider, *extra, "-a", f"run_dir={work_dir}"),
         *arguments.command_line(),
         *("-O", str(work_dir / "items.jsonl"), "-s", "LOG_LEVEL=INFO"),
+        *("-s", f"JOBDIR={work_dir / QUEUE_DIR}"),
     ]
 
 
@@ -134,7 +140,10 @@ def run_crawl(
             _clear_remote(raw_url)
         command = crawl_command(source, work_dir, arguments)
         env = {**os.environ, **settings_env(settings), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
-        returncode, tail = run_child(command, env, work_dir / "crawl.log", log, settings.crawl_timeout)
+        try:
+            returncode, tail = run_child(command, env, work_dir / "crawl.log", log, settings.crawl_timeout)
+        finally:
+            shutil.rmtree(work_dir / QUEUE_DIR, ignore_errors=True)
         items_file = work_dir / "items.jsonl"
         if not items_file.exists():
             items_file.touch()
@@ -254,6 +263,9 @@ def _clear(work_dir: Path) -> None:
         (work_dir / name).unlink(missing_ok=True)
     for warc in work_dir.glob("*.warc.gz"):
         warc.unlink()
+    # An earlier attempt's queue (killed before it could remove it) must not be resumed: Scrapy would skip
+    # every request its duplicate filter remembers.
+    shutil.rmtree(work_dir / QUEUE_DIR, ignore_errors=True)
 
 
 def _clear_remote(raw_url: str) -> None:

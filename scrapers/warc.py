@@ -4,6 +4,12 @@ Each record is written as one complete gzip member in a single unbuffered write,
 between records leaves a readable file; :func:`repair_warc` cuts off a half-written last member should a
 kill land inside a write. A process writes its own file (``{prefix}-{UTC time}-{pid}.warc.gz``), so a crawl
 resumed from a Scrapy JOBDIR adds a file instead of appending to one that may be damaged.
+
+The crawl's writer works in the background (``background=True``): the record is made, and its id known, in
+the caller's thread, while serialising, digesting, compressing and writing it happen in one thread of its
+own, in order. hashlib and zlib release the GIL on large buffers, so the archive's CPU time (a third of a
+crawl's, before) overlaps Scrapy's instead of adding to it. A process killed outright can then lose the last
+few records it had queued (at most ``BACKGROUND_QUEUE``), as it loses the responses it was handling.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -51,15 +59,25 @@ class RecordedResponse:
         return next((v for k, v in self.headers if k.lower() == lowered), None)
 
 
-# warcio gzips at level 9, which made compressing the archive the crawl's largest cost; level 5 takes about
-# a third of the CPU time for some 2% more bytes on real Pravda pages (docs/benchmarks.md, profiling).
-GZIP_LEVEL = 5
+# warcio gzips at level 9, which made compressing the archive the crawl's largest cost. Level 1 takes half
+# the CPU time of level 5 (and a sixth of level 9's) for some 13% more bytes than level 5 on the real Pravda
+# pages of tests/fixtures (docs/benchmarks.md, profiling): CPU is what a crawl on two cores runs out of.
+GZIP_LEVEL = 1
 
 
-def _gzip_member(record: Any) -> bytes:
+def _record_builder() -> WARCWriter:
+    """A warcio writer used only to make and serialise records (it writes to a buffer nobody reads). One per
+    archive writer and thread: making one asks the system for the host name, which cost more per record
+    than the record's own headers."""
+    return WARCWriter(io.BytesIO(), gzip=False)
+
+
+def _gzip_member(record: Any, builder: WARCWriter | None = None) -> bytes:
     """One record as its own gzip member, as warcio writes it, at ``GZIP_LEVEL``."""
     raw = io.BytesIO()
-    WARCWriter(raw, gzip=False).write_record(record)
+    writer = builder or _record_builder()
+    writer.out = raw  # WARCWriter.write_record writes to ``out``; a fresh buffer per record
+    writer.write_record(record)
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
     return compressor.compress(raw.getbuffer()) + compressor.flush()
 
@@ -69,30 +87,77 @@ def warc_file_name(prefix: str, now: datetime | None = None) -> str:
     return f"{prefix}-{stamp}-{os.getpid()}.warc.gz"
 
 
+# Exchanges a background writer may hold before the crawl waits for it: bounds its memory (a body can be
+# DOWNLOAD_MAXSIZE) while letting it fall behind for a moment.
+BACKGROUND_QUEUE = 32
+
+
 class WarcRunWriter:
-    """Appends request/response pairs (and error notes) to one new ``.warc.gz`` file."""
+    """Appends request/response pairs (and error notes) to one new ``.warc.gz`` file.
+
+    With ``background=True`` records are written by a thread of the writer's own (see the module); ``bytes``
+    is then final after :meth:`close`, which waits for every queued record and raises the thread's error,
+    if any (a full disk), as every later write does."""
 
     def __init__(
-        self, directory: Path, prefix: str, *, info: dict[str, str] | None = None, name: str | None = None
+        self,
+        directory: Path,
+        prefix: str,
+        *,
+        info: dict[str, str] | None = None,
+        name: str | None = None,
+        background: bool = False,
     ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / (name or warc_file_name(prefix))
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self.records = 0
         self.bytes = 0
+        self._failure: BaseException | None = None
+        self._builder = _record_builder()  # makes records, in the caller's thread
+        self._serialiser = _record_builder()  # serialises them, in the thread that appends
+        self._queue: queue.Queue[list[Any] | None] | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=BACKGROUND_QUEUE)
+            self._thread = threading.Thread(target=self._drain, name=f"warc {self.path.name}", daemon=True)
+            self._thread.start()
         self._write(lambda w: [w.create_warcinfo_record(self.path.name, info or {"software": "newsetl"})])
 
     def _write(self, build: Callable[[WARCWriter], list[Any]]) -> list[str]:
         if self._fd is None:
             raise ValueError(f"{self.path} is closed")
-        records = build(WARCWriter(io.BytesIO(), gzip=False))
-        data = b"".join(_gzip_member(record) for record in records)
+        self._raise_failure()
+        records = build(self._builder)
+        ids = [r.rec_headers.get_header("WARC-Record-ID") for r in records]
+        self.records += len(records)
+        if self._queue is None:
+            self._append(records)
+        else:
+            self._queue.put(records)
+        return ids
+
+    def _append(self, records: list[Any]) -> None:
+        assert self._fd is not None
+        data = b"".join(_gzip_member(record, self._serialiser) for record in records)
         view = memoryview(data)
         while view:  # one write in practice; the loop only guards against short writes
             view = view[os.write(self._fd, view) :]
-        self.records += len(records)
         self.bytes += len(data)
-        return [r.rec_headers.get_header("WARC-Record-ID") for r in records]
+
+    def _drain(self) -> None:
+        """The background thread: append queued records in order until ``None`` comes."""
+        assert self._queue is not None
+        while (records := self._queue.get()) is not None:
+            if self._failure is None:  # after a failure the rest is only taken off the queue
+                try:
+                    self._append(records)
+                except BaseException as exc:  # handed to the caller's thread, raised there
+                    self._failure = exc
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise OSError(f"{self.path}: writing the archive failed: {self._failure}") from self._failure
 
     def write_exchange(
         self,
@@ -158,9 +223,16 @@ class WarcRunWriter:
         return self._write(build)[0]
 
     def close(self) -> None:
-        if self._fd is not None:
+        if self._fd is None:
+            return
+        try:
+            if self._thread is not None and self._queue is not None:
+                self._queue.put(None)
+                self._thread.join()
+        finally:
             os.close(self._fd)
             self._fd = None
+        self._raise_failure()
 
     def __enter__(self) -> WarcRunWriter:
         return self
@@ -197,45 +269,96 @@ class BodyTooLarge(ValueError):
 
 def iter_responses(paths: Iterable[Path | str], *, bodies: bool = True) -> Iterator[RecordedResponse]:
     """Every HTTP response record in the given WARC files, in file order. With ``bodies=False`` the
-    payloads are skipped (read block by block, never held) and each response carries its ``location``."""
+    payloads are skipped (never held) and each response carries its ``location``.
+
+    The index without bodies is read with FastWARC, which skips payloads in C: indexing an archive is what
+    a re-parse does first, and warcio took several times as long for the same heads."""
+    if not bodies:
+        for path in paths:
+            yield from _heads(path)
+        return
     for path in paths:
         with open(path, "rb") as stream:
-            archive = ArchiveIterator(stream)
-            for record in archive:
+            for record in ArchiveIterator(stream):
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 status_line = record.http_headers.get_statuscode() or "0"
-                body = record.raw_stream.read() if bodies else b""
                 yield RecordedResponse(
                     url=record.rec_headers.get_header("WARC-Target-URI"),
                     status=int(status_line),
                     reason=record.http_headers.statusline.partition(" ")[2],
                     headers=list(record.http_headers.headers),
-                    body=body,
+                    body=record.raw_stream.read(),
                     record_id=record.rec_headers.get_header("WARC-Record-ID"),
                     date=record.rec_headers.get_header("WARC-Date") or "",
-                    location=None if bodies else (str(path), archive.get_record_offset()),
                 )
 
 
-def read_body(location: tuple[str, int], limit: int) -> bytes:
-    """The body of the response record at ``location`` as the client got it: de-chunked when the record
-    kept a ``Transfer-Encoding: chunked`` body (ours never do; other tools' may), still content-encoded.
+def _heads(path: Path | str) -> Iterator[RecordedResponse]:
+    """The response records of one file without their payloads, each with its ``location``."""
+    from fastwarc.warc import ArchiveIterator as FastIterator
+    from fastwarc.warc import WarcRecordType
 
-    Reads no more than ``limit + 1`` bytes of payload; raises :class:`BodyTooLarge` past ``limit``."""
-    path, offset = location
     with open(path, "rb") as stream:
-        stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)), None)
-        if record is None or record.rec_type != "response" or record.http_headers is None:
-            raise ValueError(f"{path}: no response record at offset {offset}")
-        body = record.raw_stream.read(limit + 1)
+        for record in FastIterator(stream, record_types=WarcRecordType.response, parse_http=True):
+            if not record.is_http:
+                continue
+            http = record.http_headers
+            yield RecordedResponse(
+                url=record.headers.get("WARC-Target-URI") or "",
+                status=http.status_code or 0,
+                reason=http.reason_phrase or "",
+                headers=list(http.items()),
+                body=b"",
+                record_id=record.headers.get("WARC-Record-ID") or "",
+                date=record.headers.get("WARC-Date") or "",
+                location=(str(path), record.stream_pos),
+            )
+
+
+class ArchiveReader:
+    """One WARC file opened once, for reading many bodies by their offsets (a re-parse shard reads all of
+    its pages from one or a few files: opening the file per page cost as much as reading the page)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._stream = open(path, "rb")  # closed by close(), or by the with block
+
+    def body(self, offset: int, limit: int) -> bytes:
+        """The body of the response record at ``offset`` as the client got it: de-chunked when the record
+        kept a ``Transfer-Encoding: chunked`` body (ours never do; other tools' may), still content-encoded.
+
+        Reads no more than ``limit + 1`` bytes of payload; raises :class:`BodyTooLarge` past ``limit``."""
+        from fastwarc.warc import ArchiveIterator as FastIterator
+        from fastwarc.warc import WarcRecordType
+
+        self._stream.seek(offset)
+        record = next(iter(FastIterator(self._stream, parse_http=True)), None)
+        if record is None or record.record_type != WarcRecordType.response or not record.is_http:
+            raise ValueError(f"{self.path}: no response record at offset {offset}")
+        body = record.reader.read(limit + 1)
         if len(body) > limit:
             raise BodyTooLarge(f"recorded body larger than download max size ({limit})")
-        if "chunked" in (record.http_headers.get_header("Transfer-Encoding") or "").lower():
+        if "chunked" in (record.http_headers.get("Transfer-Encoding") or "").lower():
             # Bounded: the chunks come out of the ``limit`` bytes just read.
             body = ChunkedDataReader(io.BytesIO(body)).read()
         return body
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> ArchiveReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_body(location: tuple[str, int], limit: int) -> bytes:
+    """The body of the response record at ``location`` (see :meth:`ArchiveReader.body`)."""
+    path, offset = location
+    with ArchiveReader(path) as reader:
+        return reader.body(offset, limit)
 
 
 def iter_records(path: Path | str) -> Iterator[tuple[str, str | None, str]]:

@@ -55,13 +55,14 @@ class WarcArchiveMiddleware:
             self.run_dir,
             spider_name,
             info={"software": "newsetl", "spider": spider_name, "format": "WARC/1.1"},
+            background=True,
         )
         logger.info("writing the raw archive to %s", self.writer.path)
 
     def spider_closed(self) -> None:
         if self.writer is not None:
+            self.writer.close()  # first: it waits for the records still queued, whose bytes count
             self._count()
-            self.writer.close()
 
     def _count(self) -> None:
         if self.writer is not None and self.crawler.stats is not None:
