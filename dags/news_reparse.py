@@ -4,11 +4,14 @@
 Triggered by hand after a parser fix. The form asks for the source and a range of **capture dates** (the
 days the pages were fetched). The steps:
 
-1. **reparse** — reads the WARC archives under `data/raw/{source}/*/`, takes the article pages each crawl
-   recorded (outcome `parsed` or `not_article`), follows recorded redirects, and parses each page again with
-   its original fetch time; the result is a new raw folder `data/raw/{source}/{run id}/` (items and
-   outcomes, no WARC: nothing is fetched);
-2. **transform**, **load** and **check** — as in `news_ingest`. The loader compares content, so only articles
+1. **plan_shards** — indexes the WARC archives under `data/raw/{source}/*/` (heads only), takes the article
+   pages each crawl recorded (outcome `parsed` or `not_article`), follows recorded redirects, and splits the
+   pages into shards of at most `shard_pages` pages, grouped by the WARC file they are read from;
+2. **parse_shard** — one mapped task per shard (they can run on several workers at once) parses its pages
+   again with their original fetch time;
+3. **merge_shards** — merges the shards into a new raw folder `data/raw/{source}/{run id}/` (items and
+   outcomes, no WARC: nothing is fetched), the same folder whatever the number of shards;
+4. **transform**, **load** and **check** — as in `news_ingest`. The loader compares content, so only articles
    whose parsed content changed get a new version; the others count as `unchanged`.
 
 Re-running it is safe: the same pages give the same content, which the loader records as unchanged.
@@ -17,8 +20,9 @@ Re-running it is safe: the same pages give the same content, which the loader re
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from newsetl.dag_defaults import (
     DEFAULT_ARGS,
@@ -44,18 +48,28 @@ PARAMS = {
         "Last capture date",
         "Re-parse pages fetched on or before this day (UTC; not before the first).",
     ),
+    "shard_pages": Param(
+        5000,
+        type="integer",
+        minimum=1,
+        title="Pages per shard",
+        description="At most this many pages per parse_shard task; smaller shards spread over more workers.",
+    ),
 }
+
+SHARD_LABEL = "{{ shard.index }}"
 
 
 @task(
-    execution_timeout=SHORT_TIMEOUT * 6,
-    doc_md="Parses the stored WARC pages of the range again into a new raw folder; fetches nothing.",
+    execution_timeout=SHORT_TIMEOUT * 3,
+    doc_md=(
+        "Checks the form (a wrong one fails at once, in one line, without retrying), indexes the stored WARC "
+        "pages of the range (heads only) and writes the shards; returns one entry per shard."
+    ),
 )
-def reparse() -> dict[str, str]:
+def plan_shards() -> list[dict[str, Any]]:
     from newsetl.dag_defaults import chosen_range, task_source
-    from newsetl.pipeline import RunPlan
-    from newsetl.pipeline import reparse as reparse_step
-    from newsetl.task_logging import counts_table, step_counts
+    from newsetl.pipeline import RunPlan, reparse_plan_shards
 
     context = get_current_context()
     params = context["params"]
@@ -65,8 +79,36 @@ def reparse() -> dict[str, str]:
     plan = RunPlan.make(
         source.key, context["dag_run"].run_id, settings, kind="reparse", since=since, until=until
     )
-    figures = reparse_step(plan, settings, source, since=since, until=until, log=log.info)
-    log.info("%s", counts_table(f"re-parse of {source.key} ({plan.run_id})", step_counts(figures)))
+    return reparse_plan_shards(plan, settings, source, shard_pages=int(params["shard_pages"]), log=log.info)
+
+
+@task(
+    execution_timeout=SHORT_TIMEOUT * 3,
+    map_index_template=SHARD_LABEL,
+    doc_md="Parses one shard's stored pages again into its part of the run; fetches nothing.",
+)
+def parse_shard(shard: dict[str, Any]) -> dict[str, Any]:
+    from newsetl.dag_defaults import task_source
+    from newsetl.pipeline import reparse_parse_shard
+    from newsetl.task_logging import counts_table, step_counts
+
+    context = get_current_context()
+    context["shard"] = shard  # type: ignore[typeddict-unknown-key]  # for SHARD_LABEL
+    settings, _, source = task_source(context["params"]["source"])
+    figures = reparse_parse_shard(shard, settings, source)
+    log.info("%s", counts_table(f"shard {shard['index']} ({shard['pages']} pages)", step_counts(figures)))
+    return figures
+
+
+@task(
+    execution_timeout=SHORT_TIMEOUT,
+    doc_md="Merges the parsed shards into the run's raw folder, as one re-parse writes it; returns the plan.",
+)
+def merge_shards(shards: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> dict[str, str]:
+    from newsetl.pipeline import reparse_merge_shards
+
+    plan = reparse_merge_shards(shards, log=log.info)
+    log.info("re-parse of %s: %d shard(s) merged into %s", plan.source, len(list(parsed)), plan.raw_url)
     return plan.to_dict()
 
 
@@ -82,7 +124,8 @@ def reparse() -> dict[str, str]:
     doc_md=__doc__,
 )
 def news_reparse() -> None:
-    stage_load_check(reparse())
+    shards = plan_shards()
+    stage_load_check(merge_shards(shards, parse_shard.expand(shard=shards)))
 
 
 news_reparse()

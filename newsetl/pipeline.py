@@ -154,10 +154,13 @@ def reparse(
     *,
     since: date | None = None,
     until: date | None = None,
+    workers: int | None = None,
+    shard_pages: int | None = None,
     log: LogFn = print,
 ) -> dict[str, Any]:
-    """Re-parse the source's stored WARC pages captured in the range into ``plan.raw_url`` (no fetching);
-    bodies are capped at the crawl's ``max_response_bytes``."""
+    """Re-parse the source's stored WARC pages captured in the range into ``plan.raw_url`` (no fetching),
+    in shards over ``workers`` processes (default: ``settings.workers``); bodies are capped at the crawl's
+    ``max_response_bytes``. The raw folder is the same whatever the workers and shards."""
     from scrapers.reparse import reparse_run_folders
 
     result = reparse_run_folders(
@@ -167,9 +170,49 @@ def reparse(
         max_bytes=settings.max_response_bytes,
         since=since,
         until=until,
+        workers=workers or settings.workers,
+        shard_pages=shard_pages,
         log=log,
     )
     return _jsonable(result)
+
+
+def reparse_plan_shards(
+    plan: RunPlan, settings: Settings, source: Source, *, shard_pages: int, log: LogFn = print
+) -> list[dict[str, Any]]:
+    """A re-parse's first step when its shards are separate tasks: index the archive for the plan's range
+    and write the shards; returns one JSON-ready dict per shard (the run's plan and where the shard is)."""
+    from scrapers.reparse_shards import plan_shards
+
+    shards = plan_shards(
+        source,
+        absolute_data_root(settings),
+        plan.raw_url,
+        since=plan.since,
+        until=plan.until,
+        shard_pages=shard_pages,
+        log=log,
+    )
+    return [{"plan": plan.to_dict(), **shard.to_dict()} for shard in shards]
+
+
+def reparse_parse_shard(shard: Mapping[str, Any], settings: Settings, source: Source) -> dict[str, Any]:
+    """Parse one shard (a dict from :func:`reparse_plan_shards`) into its part; returns its figures."""
+    from scrapers.reparse_shards import Shard, ShardJob, parse_shard
+
+    return parse_shard(ShardJob(source, Shard.from_dict(dict(shard)), settings.max_response_bytes))
+
+
+def reparse_merge_shards(shards: Sequence[Mapping[str, Any]], *, log: LogFn = print) -> RunPlan:
+    """Merge the parsed shards (the dicts from :func:`reparse_plan_shards`) into the run's raw folder, as
+    the re-parse in one process writes it; returns the run's plan for transform -> load -> check."""
+    from scrapers.reparse_shards import Shard, merge_shards
+
+    if not shards:
+        raise ValueError("no shards to merge: the plan always has one")
+    plan = RunPlan.from_dict(shards[0]["plan"])
+    merge_shards(plan.raw_url, [Shard.from_dict(dict(shard)) for shard in shards], log=log)
+    return plan
 
 
 def transform(plan: RunPlan, sources: Mapping[str, Source]) -> dict[str, Any]:
@@ -200,7 +243,11 @@ def load(
         until=plan.until,
     )
     result = load_staged(
-        plan.staged_url, engine_url=settings.resolved_warehouse_url(), run=run, sources=sources
+        plan.staged_url,
+        engine_url=settings.resolved_warehouse_url(),
+        run=run,
+        sources=sources,
+        workers=settings.workers,
     )
     return {str(key): int(value) for key, value in dict(result.counts).items()}
 

@@ -12,33 +12,23 @@ same run (the chain that crawl fetched, never a later run's answer for the targe
 and decompressed in pieces up to ``NEWSETL_MAX_RESPONSE_BYTES``; a page over it ends ``failed`` with the
 reason, as in the crawl. The archive is indexed without its payloads, so memory does not grow with it.
 
-The result is an ordinary raw run folder (``items.jsonl``, ``outcomes.jsonl``, ``stats.json``,
+The pages are parsed in shards, in a process pool or as mapped Airflow tasks (``reparse_shards.py``). The
+result is an ordinary raw run folder (``items.jsonl``, ``outcomes.jsonl``, ``stats.json``,
 ``crawl.log``; no WARC, since nothing was fetched), so the usual transform and load steps follow, and the
 loader's content comparison gives only the changed articles a new version.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
-import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
-import fsspec
-
-from scrapers.outcomes import OutcomeLog
-from scrapers.parsers import parse_page
 from scrapers.redirects import REDIRECT_STATUSES, next_hop
 from scrapers.urls import on_source_host
-from scrapers.warc import BodyTooLarge, RecordedResponse, iter_responses, read_body
-from transforms import storage
-from transforms.errors import NotAnArticle
-from transforms.outcomes import read_outcomes_file
+from scrapers.warc import BodyTooLarge, RecordedResponse, read_body
 from transforms.sources import Source
 from transforms.urls import host_of
 
@@ -57,6 +47,8 @@ class ReparseResult:
     run_folders: int
     pages: int
     outcomes: dict[str, int] = field(default_factory=dict)
+    shards: int = 1
+    workers: int = 1
 
 
 def reparse_run_folders(
@@ -67,148 +59,37 @@ def reparse_run_folders(
     max_bytes: int,
     since: date | None = None,
     until: date | None = None,
+    workers: int = 1,
+    shard_pages: int | None = None,
     log: Callable[[str], object] = print,
 ) -> ReparseResult:
     """Re-parse the stored article pages of ``source`` captured between ``since`` and ``until`` (inclusive)
     into the new raw folder ``raw_url``; a body over ``max_bytes`` (the crawl's ``max_response_bytes``),
-    as recorded or once decompressed, ends its page as ``failed``."""
-    source_root = storage.join(data_root, "raw", source.key)
-    target = storage.local_path(raw_url).resolve() if storage.is_local(raw_url) else None
-    work = target or Path(tempfile.mkdtemp(prefix="newsetl-reparse-"))
-    try:
-        for name in ("items.jsonl", "outcomes.jsonl", "stats.json", "crawl.log"):
-            (work / name).unlink(missing_ok=True)
-        work.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="newsetl-reparse-in-") as tmp:
-            candidates, runs, folders = _collect(source_root, raw_url, Path(tmp), since, until, log)
-            outcomes = _parse_all(source, candidates, runs, work, max_bytes, log)
-        stats = {"reparse": True, "run_folders": folders, "pages": len(candidates), "outcomes": outcomes}
-        (work / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
-        if target is None:
-            storage.upload_dir(work, raw_url)
-    finally:
-        if target is None:
-            shutil.rmtree(work, ignore_errors=True)
-    return ReparseResult(raw_url=raw_url, run_folders=folders, pages=len(candidates), outcomes=outcomes)
+    as recorded or once decompressed, ends its page as ``failed``. The pages are parsed in shards
+    (``reparse_shards.py``) by ``workers`` processes; the folder is the same for any number of either."""
+    from scrapers.reparse_shards import DEFAULT_SHARD_PAGES, ShardJob, merge_shards, plan_shards, run_shards
 
-
-def _collect(
-    source_root: str,
-    own_url: str,
-    tmp: Path,
-    since: date | None,
-    until: date | None,
-    log: Callable[[str], object],
-) -> tuple[dict[str, tuple[str, RecordedResponse]], dict[str, Captures], int]:
-    """Candidate URL -> (its run, its latest in-range capture), and each run's in-range captures by URL
-    (for following that run's redirects)."""
-    fs, root = fsspec.core.url_to_fs(source_root)
-    folders = sorted(p for p in (fs.ls(root, detail=False) if fs.exists(root) else []) if fs.isdir(p))
-    own = fsspec.core.url_to_fs(own_url)[1].rstrip("/")
-    runs: dict[str, Captures] = {}
-    candidates: dict[str, tuple[str, RecordedResponse]] = {}
-    used = 0
-    for number, folder in enumerate(folders):
-        if folder.rstrip("/") == own:
-            continue
-        warcs = sorted(fs.glob(f"{folder}/*.warc.gz"))
-        outcomes_path = f"{folder}/outcomes.jsonl"
-        if not warcs or not fs.exists(outcomes_path):
-            continue
-        run = Path(folder.rstrip("/")).name
-        local = tmp / str(number)
-        local.mkdir()
-        fs.get_file(outcomes_path, str(local / "outcomes.jsonl"))
-        wanted = {
-            url
-            for url, line in read_outcomes_file(local / "outcomes.jsonl").items()
-            if line["outcome"] in REPARSED_OUTCOMES
-        }
-        paths = []
-        for warc in warcs:
-            fs.get_file(warc, str(local / Path(warc).name))
-            paths.append(local / Path(warc).name)
-        captures = runs.setdefault(run, {})
-        found = 0
-        for response in iter_responses(paths, bodies=False):
-            if not _in_range(response, since, until):
-                continue
-            if _later(response, captures.get(response.url)):
-                captures[response.url] = response
-            if response.url in wanted and _later(response, candidates.get(response.url, (run, None))[1]):
-                candidates[response.url] = (run, response)
-                found += 1
-        if found:
-            used += 1
-            log(f"{folder}: {found} article page(s) in range")
-    return candidates, runs, used
-
-
-def _parse_all(
-    source: Source,
-    candidates: dict[str, tuple[str, RecordedResponse]],
-    runs: dict[str, Captures],
-    work: Path,
-    max_bytes: int,
-    log: Callable[[str], object],
-) -> dict[str, int]:
-    outcomes = OutcomeLog(work / "outcomes.jsonl")
-    seen_records: set[str] = set()
-    with (
-        (work / "items.jsonl").open("w", encoding="utf-8") as items,
-        (work / "crawl.log").open("w", encoding="utf-8") as crawl_log,
-    ):
-
-        def note(line: str) -> None:
-            crawl_log.write(line + "\n")
-            log(line)
-
-        for url in sorted(candidates):
-            run, candidate = candidates[url]
-            # Only the run's own captures: the chain that crawl fetched, not a later answer for the target.
-            response, outcome, reason = follow_recorded(candidate, runs[run], source.base_url, run=run)
-            if response is None:
-                outcomes.record(url, outcome, reason, candidate.status)
-                note(f"{outcome} {url}: {reason}")
-                continue
-            try:
-                text = _decoded_text(response, max_bytes)
-            except BodyTooLarge as exc:
-                outcomes.record(url, "failed", str(exc), response.status)
-                note(f"failed {url}: {exc}")
-                continue
-            except Exception as exc:  # a body that cannot be decoded costs one page, as in the crawl
-                reason = f"undecodable body: {type(exc).__name__}: {exc}"
-                outcomes.record(url, "failed", reason, response.status)
-                note(f"failed {url}: {reason}")
-                continue
-            try:
-                record = parse_page(
-                    text,
-                    response.url,
-                    source=source,
-                    fetched_at=datetime.fromisoformat(response.date.replace("Z", "+00:00")),
-                    http_status=response.status,
-                    warc_record_id=response.record_id,
-                )
-            except NotAnArticle as exc:
-                outcomes.record(url, "not_article", exc.reason, response.status)
-                note(f"not an article: {url} ({exc})")
-                continue
-            except Exception as exc:  # a parser bug costs one page, as in the crawl
-                outcomes.record(url, "failed", f"parser error: {type(exc).__name__}: {exc}", response.status)
-                note(f"parser failed on {url}: {type(exc).__name__}: {exc}")
-                continue
-            if record.url in seen_records:
-                outcomes.record(url, "skipped", "duplicate", response.status)
-                continue
-            seen_records.add(record.url)
-            items.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
-            # The record's URL, as the crawl gives it: a redirect or a canonical link may have changed it.
-            outcomes.record(url, "parsed", "", response.status, record_url=record.url)
-    counts = dict(outcomes.counts())
-    outcomes.close()
-    return counts
+    shards = plan_shards(
+        source,
+        data_root,
+        raw_url,
+        since=since,
+        until=until,
+        shard_pages=shard_pages or DEFAULT_SHARD_PAGES,
+        # More shards than workers, when there are pages enough, so that every core stays busy to the end.
+        min_shards=1 if workers == 1 else 2 * workers,
+        log=log,
+    )
+    run_shards([ShardJob(source, shard, max_bytes) for shard in shards], workers)
+    merged = merge_shards(raw_url, shards, log=log)
+    return ReparseResult(
+        raw_url=raw_url,
+        run_folders=merged.run_folders,
+        pages=merged.pages,
+        outcomes=merged.outcomes,
+        shards=merged.shards,
+        workers=workers,
+    )
 
 
 def follow_recorded(
@@ -238,7 +119,7 @@ def follow_recorded(
     return response, "", ""
 
 
-def _decoded_text(response: RecordedResponse, max_bytes: int) -> str:
+def decoded_text(response: RecordedResponse, max_bytes: int) -> str:
     """The body as the spider saw it: content-decoding undone, then the charset Scrapy would pick.
     Raises :class:`BodyTooLarge` when the body, as recorded or decoded, is over ``max_bytes``."""
     from scrapy.http import HtmlResponse
@@ -332,7 +213,7 @@ def _unzstd(body: bytes, max_bytes: int) -> bytes:
     return bytes(out)
 
 
-def _in_range(response: RecordedResponse, since: date | None, until: date | None) -> bool:
+def in_range(response: RecordedResponse, since: date | None, until: date | None) -> bool:
     day = _capture_day(response)
     return (since is None or day >= since) and (until is None or day <= until)
 
@@ -341,5 +222,5 @@ def _capture_day(response: RecordedResponse) -> date:
     return datetime.fromisoformat(response.date.replace("Z", "+00:00")).date()
 
 
-def _later(response: RecordedResponse, current: RecordedResponse | None) -> bool:
+def later(response: RecordedResponse, current: RecordedResponse | None) -> bool:
     return current is None or response.date >= current.date

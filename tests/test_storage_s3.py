@@ -140,8 +140,13 @@ def test_crawl_and_reparse_keep_their_files_in_s3(
     for name, value in site_fixtures.quiet_env(tmp_path / "unused").items():
         if name.startswith("NEWSETL_") and name != "NEWSETL_DATA_ROOT":
             monkeypatch.setenv(name, value)
+    # One worker: the moto endpoint is set in this process only (fsspec.config.conf), which the re-parse's
+    # worker processes would not see; a deployment sets it in the environment they inherit.
     settings = replace(
-        Settings.from_env(), data_root=s3_root, warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+        Settings.from_env(),
+        data_root=s3_root,
+        warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}",
+        workers=1,
     )
     crawl_plan = pipeline.RunPlan.make("pravda", "crawl", settings)
     with site_fixtures.replay_process([fixture_site.warc]) as mirror:

@@ -81,7 +81,7 @@ def test_each_dags_first_task_fails_with_the_file_and_line(
     runs = {
         "news_ingest": ("sources_file", {}),
         "news_backfill": ("plan_months", {"source": "pravda", "start": "2025-11-01", "end": "2025-11-30"}),
-        "news_reparse": ("reparse", {"source": "pravda", "start": "2025-11-01", "end": "2025-11-30"}),
+        "news_reparse": ("plan_shards", {"source": "pravda", "start": "2025-11-01", "end": "2025-11-30"}),
     }
     for dag_id, (first, conf) in runs.items():
         caplog.clear()

@@ -1,5 +1,6 @@
-"""news_reparse through ``dag.test()``: stored WARC pages parsed again with no server to fetch from; only the
-article whose stored content differs from the current parse gets a new version."""
+"""news_reparse through ``dag.test()``: stored WARC pages parsed again with no server to fetch from, in shards
+(mapped parse_shard tasks) merged into one raw folder; only the article whose stored content differs from the
+current parse gets a new version."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ def sql(data_root: Path, statement: str, **params: Any) -> list[tuple[Any, ...]]
         engine.dispose()
 
 
+def task_states(dag_run: Any) -> dict[tuple[str, int], str]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {
+            (ti.task_id, ti.map_index): str(ti.state) for ti in dag_run.get_task_instances(session=session)
+        }
+
+
 def test_reparse_reloads_stored_pages_and_versions_only_what_changed(
     airflow_db: Path, fixture_site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,8 +70,21 @@ def test_reparse_reloads_stored_pages_and_versions_only_what_changed(
     today = datetime.now(UTC).date()
     dag = DagBag(str(DAGS)).dags["news_reparse"]
     # The replay server is gone: a re-parse that tried to fetch would fail its pages.
-    dag_run = dag.test(run_conf={"source": "pravda", "start": today.isoformat(), "end": today.isoformat()})
+    conf = {"source": "pravda", "start": today.isoformat(), "end": today.isoformat(), "shard_pages": 4}
+    dag_run = dag.test(run_conf=conf)
     assert dag_run.state == DagRunState.SUCCESS
+    states = task_states(dag_run)
+    shards = [index for task, index in states if task == "parse_shard"]
+    assert len(shards) > 1 and shards == list(range(len(shards))), states  # several shards, each parsed
+    assert set(states.values()) == {"success"}, states
+    assert {task for task, _ in states} == {
+        "plan_shards",
+        "parse_shard",
+        "merge_shards",
+        "transform",
+        "load",
+        "check",
+    }
 
     runs = sql(
         data_root,
@@ -81,6 +104,12 @@ def test_reparse_reloads_stored_pages_and_versions_only_what_changed(
     assert sql(data_root, "SELECT current_version FROM articles WHERE url = :url", url=url) == [(2,)]
     reparsed = data_root / "raw" / "pravda" / run_id
     assert (reparsed / "items.jsonl").is_file() and not list(reparsed.glob("*.warc.gz"))
+    assert sorted(p.name for p in reparsed.iterdir()) == [
+        "crawl.log",
+        "items.jsonl",
+        "outcomes.jsonl",
+        "stats.json",
+    ]
 
     # Captures outside the range are left alone.
     yesterday = (today - timedelta(days=1)).isoformat()

@@ -73,7 +73,7 @@ def test_the_editions_field_defaults_to_every_edition_of_the_chosen_source(dags:
         ),
         (
             "news_reparse",
-            "reparse",
+            "plan_shards",
             {"source": "pravda", "start": "2025-12-01", "end": "2025-11-01"},
             "end 2025-11-01 is before start 2025-12-01: the range would be empty",
         ),
