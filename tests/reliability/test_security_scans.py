@@ -49,8 +49,20 @@ SQL_INTERPOLATION_ALLOWED: dict[str, frozenset[str]] = {
             "_sql(_CRAWL_HEALTH, dialect)",
             "_sql(query, dialect)",
             "_sql(_OLD_CRAWL_HEALTH, dialect)",
+            # 0006's index names, tables, column lists and predicates: its own _INDEXES constant.
+            "table",
+            "indexed",
+            "f' WHERE {where}' if where else ''",
+            "f'CREATE INDEX {name} ON {table} ({indexed})'",
         }
     ),
+    # the benchmark's own throwaway warehouse: index and trigger names read back from its catalog
+    # (sqlite_master, pg_indexes) to drop them before the bulk insert.
+    "bench/million_warehouse.py": frozenset({"kind.upper()", "name"}),
+    # a test database name made from a random hex string, as in tests/conftest.py.
+    "tests/celery/conftest.py": frozenset({"name"}),
+    # the test's own constant queries (PLANS), explained to check they read the query indexes.
+    "tests/warehouse/test_query_scale.py": frozenset({"query"}),
     # the module's own role and database name constants (DDL takes no parameters), and the writer's
     # generated password quoted by psycopg's Literal.
     "newsetl/local_postgres.py": frozenset({"WRITER", "DATABASE", "literal"}),
