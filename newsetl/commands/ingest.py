@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,30 +117,58 @@ def run(args: argparse.Namespace) -> int:
     if settings.mirror:
         console.print(f"  mirror  {settings.mirror}")
 
+    def crawl_step(log: Callable[[str], None]) -> dict[str, Any]:
+        return pipeline.crawl(
+            plan,
+            settings,
+            source,
+            editions=editions,
+            since=since,
+            until=until,
+            incremental=not args.full,
+            log=log,
+        )
+
+    return run_steps(
+        "newsetl ingest", console, plan, settings, sources, started, crawl_step, verbose=args.verbose
+    )
+
+
+def run_steps(
+    command: str,
+    console: Any,
+    plan: Any,
+    settings: Any,
+    sources: Any,
+    started: datetime,
+    first_step: Callable[[Callable[[str], None]], dict[str, Any]],
+    *,
+    verbose: bool,
+    first_name: str = "crawl",
+    first_doing: str = "crawling…",
+    first_done: Callable[[dict[str, Any]], str] = lambda figures: "",
+) -> int:
+    """The run after its plan is made, for ``newsetl ingest`` and ``newsetl reparse``: ``first_step``
+    (the crawl or the re-parse, given the log function), then transform, load and check, with a progress
+    line, a ✓/✗ per step, the counts table, and the exit code (0 passed, 1 checks failed, 3 a step
+    crashed)."""
+    from newsetl import pipeline
+
     figures: dict[str, Any] = {}
     counts: dict[str, int] = {}
     failure: str | None = None
     reasons: list[str] = []
-    with console.status("crawling…") as status:
+    with console.status(first_doing) as status:
 
         def on_log(line: str) -> None:
-            if args.verbose:
+            if verbose:
                 console.print(f"[dim]{line}[/]", highlight=False, markup=False)
-            status.update(f"crawling… [dim]{_shorten(line)}[/]")
+            status.update(f"{first_doing} [dim]{_shorten(line)}[/]")
 
-        step = "crawl"
+        step = first_name
         try:
-            figures["crawl"] = pipeline.crawl(
-                plan,
-                settings,
-                source,
-                editions=editions,
-                since=since,
-                until=until,
-                incremental=not args.full,
-                log=on_log,
-            )
-            console.print("[green]✓[/] crawl")
+            figures["crawl"] = first_step(on_log)
+            console.print(f"[green]✓[/] {first_name}{first_done(figures['crawl'])}")
             step = "transform"
             status.update("transforming…")
             figures["transform"] = pipeline.transform(plan, sources)
@@ -160,10 +189,12 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[red]✗[/] {step}")
     _summary(console, plan.run_id, figures, counts)
     if failure:
-        return fail(failure, EXIT_STEP_CRASHED)
+        # Plain text, not rich: messages quote inputs that may contain [brackets] rich would eat as markup.
+        print(f"{command}: {failure}", file=sys.stderr)
+        return EXIT_STEP_CRASHED
     if reasons:
         # After the table, one line each, plain text (the lines quote URLs and errors).
-        print(f"newsetl ingest: run {plan.run_id} failed its checks:", file=sys.stderr)
+        print(f"{command}: run {plan.run_id} failed its checks:", file=sys.stderr)
         for reason in reasons:
             print(f"  {reason}", file=sys.stderr)
         return EXIT_CHECKS_FAILED

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from newsetl.commands import day
-from newsetl.commands.ingest import EXIT_CHECKS_FAILED, EXIT_STEP_CRASHED, EXIT_USAGE
+from newsetl.commands.ingest import EXIT_USAGE, run_steps
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from newsetl import pipeline
-    from newsetl.commands.ingest import _shorten, _summary
     from scrapers.parsers import PARSERS
     from transforms.sources import SourcesFileError, read_sources
 
@@ -91,47 +91,21 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"[bold]newsetl reparse[/] {source.key} run [cyan]{plan.run_id}[/] ({workers} worker(s))")
     console.print(f"  raw     {plan.raw_url}\n  staged  {plan.staged_url}")
 
-    figures: dict[str, Any] = {}
-    counts: dict[str, int] = {}
-    failure: str | None = None
-    reasons: list[str] = []
-    with console.status("re-parsing…") as status:
+    def reparse_step(log: Callable[[str], None]) -> dict[str, Any]:
+        return pipeline.reparse(
+            plan, settings, source, since=args.since, until=args.until, workers=workers, log=log
+        )
 
-        def on_log(line: str) -> None:
-            if args.verbose:
-                console.print(f"[dim]{line}[/]", highlight=False, markup=False)
-            status.update(f"re-parsing… [dim]{_shorten(line)}[/]")
-
-        step = "reparse"
-        try:
-            figures["crawl"] = pipeline.reparse(
-                plan, settings, source, since=args.since, until=args.until, workers=workers, log=on_log
-            )
-            console.print(f"[green]✓[/] reparse ({figures['crawl']['pages']} pages)")
-            step = "transform"
-            status.update("transforming…")
-            figures["transform"] = pipeline.transform(plan, registry.sources)
-            console.print("[green]✓[/] transform")
-            step = "load"
-            status.update("loading…")
-            counts = pipeline.load(plan, settings, registry.sources, dag_run_id=None, started_at=started)
-            console.print("[green]✓[/] load")
-            step = "check"
-            status.update("checking…")
-            pipeline.check(plan, settings)
-            console.print("[green]✓[/] check")
-        except pipeline.QualityCheckFailed as exc:
-            reasons = exc.failures
-            console.print("[red]✗[/] check")
-        except Exception as exc:  # any step error ends the run, with its message and the counts so far
-            failure = f"{step} failed: {type(exc).__name__}: {exc}"
-            console.print(f"[red]✗[/] {step}")
-    _summary(console, plan.run_id, figures, counts)
-    if failure:
-        return fail(failure, EXIT_STEP_CRASHED)
-    if reasons:
-        print(f"newsetl reparse: run {plan.run_id} failed its checks:", file=sys.stderr)
-        for reason in reasons:
-            print(f"  {reason}", file=sys.stderr)
-        return EXIT_CHECKS_FAILED
-    return 0
+    return run_steps(
+        "newsetl reparse",
+        console,
+        plan,
+        settings,
+        registry.sources,
+        started,
+        reparse_step,
+        verbose=args.verbose,
+        first_name="reparse",
+        first_doing="re-parsing…",
+        first_done=lambda figures: f" ({figures['pages']} pages)",
+    )
