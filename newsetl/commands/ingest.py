@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 COUNT_ORDER = ("discovered", "inserted", "updated", "unchanged", "quarantined", "skipped", "failed")
@@ -71,31 +71,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsetl ingest: {message}", file=sys.stderr)
         return code
 
-    from scrapers.parsers import PARSERS
     from scrapers.urls import validate_mirror
     from transforms.sitemap_dates import range_refusal
-    from transforms.sources import SourcesFileError, read_sources
     from transforms.times import parse_day
 
     settings = args.settings
     try:
-        # Another source's bad entry does not stop this one; this source's own problem does.
-        registry = read_sources(settings.sources_path(), PARSERS)
-        source = registry.source(args.source)
-    except (OSError, SourcesFileError) as exc:
-        return fail(str(exc))
-    sources = registry.sources
-    if source is None:
-        return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(registry.keys))}")
-    try:
+        registry, source = chosen_source(settings, args.source)
         editions = source.select_editions(args.edition)
         since = parse_day(args.since, "--since") if args.since else None
         until = parse_day(args.until, "--until") if args.until else None
         mirror = validate_mirror(args.mirror) if args.mirror else None
+        check_range(since, until)
     except ValueError as exc:
         return fail(str(exc))
-    if since and until and until < since:
-        return fail(f"--until {until} is before --since {since}")
+    sources = registry.sources
     # Before any crawl: a range is read from sitemap indexes, and without any it would pass as empty.
     if since and (refusal := range_refusal(source.key, source.sitemap_indexes, source.base_url)):
         return fail(f"--since {since}: {refusal}")
@@ -132,6 +122,29 @@ def run(args: argparse.Namespace) -> int:
     return run_steps(
         "newsetl ingest", console, plan, settings, sources, started, crawl_step, verbose=args.verbose
     )
+
+
+def chosen_source(settings: Any, key: str) -> tuple[Any, Any]:
+    """The sources registry and the source ``key`` of it, for a command's SOURCE argument; raises
+    ``ValueError`` with the one line to print when the file cannot be read or has no such source."""
+    from scrapers.parsers import PARSERS
+    from transforms.sources import SourcesFileError, read_sources
+
+    try:
+        # Another source's bad entry does not stop this one; this source's own problem does.
+        registry = read_sources(settings.sources_path(), PARSERS)
+        source = registry.source(key)
+    except (OSError, SourcesFileError) as exc:
+        raise ValueError(str(exc)) from None
+    if source is None:
+        raise ValueError(f"unknown source {key!r}; known: {', '.join(sorted(registry.keys))}")
+    return registry, source
+
+
+def check_range(since: date | None, until: date | None) -> None:
+    """Raise ``ValueError`` when ``--until`` is before ``--since``."""
+    if since and until and until < since:
+        raise ValueError(f"--until {until} is before --since {since}")
 
 
 def run_steps(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsetl.commands import day
-from newsetl.commands.ingest import EXIT_USAGE, run_steps
+from newsetl.commands.ingest import EXIT_USAGE, check_range, chosen_source, run_steps
 
 
 def register(subparsers: Any) -> None:
@@ -58,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from newsetl import pipeline
-    from scrapers.parsers import PARSERS
-    from transforms.sources import SourcesFileError, read_sources
 
     def fail(message: str, code: int = EXIT_USAGE) -> int:
         # Plain text, not rich: messages quote inputs that may contain [brackets] rich would eat as markup.
@@ -68,14 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = args.settings
     try:
-        registry = read_sources(settings.sources_path(), PARSERS)
-        source = registry.source(args.source)
-    except (OSError, SourcesFileError) as exc:
+        registry, source = chosen_source(settings, args.source)
+        check_range(args.since, args.until)
+    except ValueError as exc:
         return fail(str(exc))
-    if source is None:
-        return fail(f"unknown source {args.source!r}; known: {', '.join(sorted(registry.keys))}")
-    if args.since and args.until and args.until < args.since:
-        return fail(f"--until {args.until} is before --since {args.since}")
     workers = args.workers or settings.workers
 
     started = datetime.now(UTC)
